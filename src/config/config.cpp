@@ -1,0 +1,363 @@
+#include "config/config.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "config/quote.hpp"
+#include "config/yaml_field.hpp"
+
+namespace weir::config {
+
+namespace {
+
+using std::chrono::hours;
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+constexpr std::int64_t kMaxThreads = 1024;
+constexpr std::int64_t kMaxStoreConnections = 64;
+constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kUint32Max = std::numeric_limits<std::uint32_t>::max();
+
+const std::initializer_list<std::pair<std::string_view, LogLevel>> kLogLevels = {
+    {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
+    {"warn", LogLevel::kWarn},   {"error", LogLevel::kError}, {"off", LogLevel::kOff},
+};
+const std::initializer_list<std::pair<std::string_view, StoreBackend>> kBackends = {
+    {"memory", StoreBackend::kMemory},
+    {"redis", StoreBackend::kRedis},
+};
+const std::initializer_list<std::pair<std::string_view, StoreErrorPolicy>> kErrorPolicies = {
+    {"allow", StoreErrorPolicy::kAllow},
+    {"deny", StoreErrorPolicy::kDeny},
+    {"local", StoreErrorPolicy::kLocal},
+};
+const std::initializer_list<std::pair<std::string_view, ClientIpHeader>> kHeaders = {
+    {"x-forwarded-for", ClientIpHeader::kXForwardedFor},
+    {"forwarded", ClientIpHeader::kForwarded},
+};
+const std::initializer_list<std::pair<std::string_view, Algorithm>> kAlgorithms = {
+    {"sliding_log", Algorithm::kSlidingLog},
+    {"sliding_counter", Algorithm::kSlidingCounter},
+    {"gcra", Algorithm::kGcra},
+};
+
+template <typename Enum>
+std::string_view name_of(std::initializer_list<std::pair<std::string_view, Enum>> names,
+                         Enum value) {
+  for (const auto& [name, candidate] : names) {
+    if (candidate == value) return name;
+  }
+  return "unknown";
+}
+
+// The reference configuration: defaults plus the lists and routes a typical service starts from.
+constexpr std::string_view kBuiltinYaml = R"(# weir's built-in configuration.
+listen: "0.0.0.0:8000"
+metrics_listen: "0.0.0.0:9090"
+allowlist:
+  - 10.0.0.0/8
+  - 172.16.0.0/12
+  - 192.168.0.0/16
+blocklist:
+  - 198.51.100.0/24
+  - 203.0.113.42/32
+limits:
+  default: { requests: 100, window: 60s, algorithm: sliding_log }
+  routes:
+    - { prefix: /api/auth, requests: 10, window: 60s }
+    - { prefix: /api/search, requests: 300, window: 60s }
+)";
+
+// Narrowing helpers: as_integer has already checked the bounds.
+std::uint32_t as_u32(const YamlField& field, std::int64_t min, std::int64_t max) {
+  return static_cast<std::uint32_t>(field.as_integer(min, max));
+}
+
+ListenAddress read_listen(const YamlField& field) {
+  const std::string text = field.as_string();
+  const auto address = ListenAddress::parse(text);
+  if (!address) {
+    field.fail(fmt::format(
+        "{} is not a listen address (use host:port or [v6]:port, where host is an IP address or "
+        "localhost and port is 0..65535)",
+        quote(text)));
+  }
+  return *address;
+}
+
+std::vector<Cidr> read_cidrs(const YamlField& field) {
+  std::vector<Cidr> out;
+  for (const auto& item : field.items()) {
+    const std::string text = item.as_string();
+    const auto cidr = Cidr::parse(text);
+    if (!cidr) {
+      item.fail(fmt::format(
+          "{} is not a CIDR (use 10.0.0.0/8, 2001:db8::/32 or a single address; the bits after "
+          "the prefix length must be zero)",
+          quote(text)));
+    }
+    out.push_back(*cidr);
+  }
+  return out;
+}
+
+// One rule's requests, window, algorithm and burst. A route must give requests and window; the
+// default rule may leave them to their defaults.
+Limit read_limit(const YamlField& field, bool is_route) {
+  Limit limit;
+
+  const auto requests = field.child("requests");
+  if (requests.given()) {
+    limit.requests = as_u32(requests, 1, kMaxRequests);
+  } else if (is_route) {
+    field.fail("a route needs requests (1..1000000)");
+  }
+
+  const auto window = field.child("window");
+  if (window.given()) {
+    limit.window =
+        window.as_duration(milliseconds(1), std::chrono::duration_cast<milliseconds>(kMaxWindow));
+  } else if (is_route) {
+    field.fail("a route needs a window (such as 60s)");
+  }
+
+  if (const auto algorithm = field.child("algorithm"); algorithm.given()) {
+    limit.algorithm = algorithm.as_choice(kAlgorithms);
+  }
+
+  // burst shapes only gcra; elsewhere it would be silently ignored, so refuse it.
+  if (const auto burst = field.child("burst"); burst.given()) {
+    if (limit.algorithm != Algorithm::kGcra) {
+      burst.fail(fmt::format("burst applies only to algorithm gcra (this rule uses {})",
+                             name_of(kAlgorithms, limit.algorithm)));
+    }
+    const std::int64_t max_burst = std::int64_t{kMaxBurstFactor} * limit.requests;
+    limit.burst = as_u32(burst, 1, max_burst);
+  }
+  return limit;
+}
+
+LimitsConfig read_limits(const YamlField& field) {
+  field.expect_map({"default", "routes"});
+  LimitsConfig limits;
+
+  const auto default_limit = field.child("default");
+  default_limit.expect_map({"requests", "window", "algorithm", "burst"});
+  limits.default_limit = read_limit(default_limit, false);
+
+  for (const auto& item : field.child("routes").items()) {
+    item.expect_map({"prefix", "requests", "window", "algorithm", "burst"});
+    const auto prefix_field = item.child("prefix");
+    if (!prefix_field.given()) item.fail("a route needs a prefix (such as /api/auth)");
+
+    const std::string prefix = prefix_field.as_string();
+    if (!prefix.starts_with('/')) prefix_field.fail(quote(prefix) + " must start with '/'");
+    const bool printable = std::all_of(prefix.begin(), prefix.end(), [](char c) {
+      const auto byte = static_cast<unsigned char>(c);
+      return byte > 0x20 && byte != 0x7f && c != '?' && c != '#';
+    });
+    if (!printable) {
+      prefix_field.fail(quote(prefix) + " is not a path prefix (no spaces, '?' or '#')");
+    }
+    for (std::size_t i = 0; i < limits.routes.size(); ++i) {
+      if (limits.routes[i].prefix == prefix) {
+        prefix_field.fail(
+            fmt::format("{} is already the prefix of limits.routes[{}]", quote(prefix), i));
+      }
+    }
+
+    limits.routes.push_back(RouteLimit{prefix, read_limit(item, true)});
+  }
+  return limits;
+}
+
+StoreConfig read_store(const YamlField& field) {
+  field.expect_map(
+      {"backend", "max_keys", "redis_url", "timeout", "connections", "on_error", "instances"});
+  StoreConfig store;
+
+  const auto backend = field.child("backend");
+  if (backend.given()) store.backend = backend.as_choice(kBackends);
+  if (const auto f = field.child("max_keys"); f.given())
+    store.max_keys = f.as_integer(1, kInt64Max);
+
+  // An empty URL means "not set"; one that is set is checked even when backend is memory, so
+  // switching the backend later cannot reveal a typo.
+  const auto url = field.child("redis_url");
+  if (url.given()) {
+    const std::string text = url.as_string();
+    if (!text.empty()) {
+      try {
+        store.redis_url = parse_redis_url(text);
+      } catch (const ConfigError& error) {
+        url.fail(error.what());  // the message already quotes the URL, password hidden
+      }
+    }
+  }
+  if (store.backend == StoreBackend::kRedis && !store.redis_url) {
+    (url.given() ? url : backend)
+        .fail(
+            "store.backend is redis, so store.redis_url is required "
+            "(such as redis://10.0.0.5:6379/0)");
+  }
+
+  if (const auto f = field.child("timeout"); f.given()) {
+    store.timeout = f.as_duration(milliseconds(1), seconds(60));
+  }
+  if (const auto f = field.child("connections"); f.given()) {
+    store.connections = as_u32(f, 1, kMaxStoreConnections);
+  }
+  if (const auto f = field.child("on_error"); f.given())
+    store.on_error = f.as_choice(kErrorPolicies);
+  if (const auto f = field.child("instances"); f.given()) {
+    store.instances = as_u32(f, 1, kUint32Max);
+  }
+  return store;
+}
+
+ClientIpConfig read_client_ip(const YamlField& field) {
+  field.expect_map({"trusted_proxies", "ipv6_prefix", "header"});
+  ClientIpConfig client_ip;
+  client_ip.trusted_proxies = read_cidrs(field.child("trusted_proxies"));
+  if (const auto f = field.child("ipv6_prefix"); f.given()) {
+    client_ip.ipv6_prefix = static_cast<int>(f.as_integer(1, 128));
+  }
+  if (const auto f = field.child("header"); f.given()) client_ip.header = f.as_choice(kHeaders);
+  return client_ip;
+}
+
+TimeoutsConfig read_timeouts(const YamlField& field) {
+  field.expect_map({"header", "body", "idle"});
+  TimeoutsConfig timeouts;
+  for (auto [key, target] :
+       {std::pair{"header", &timeouts.header}, std::pair{"body", &timeouts.body},
+        std::pair{"idle", &timeouts.idle}}) {
+    if (const auto f = field.child(key); f.given())
+      *target = f.as_duration(milliseconds(1), hours(1));
+  }
+  return timeouts;
+}
+
+HttpLimitsConfig read_http_limits(const YamlField& field) {
+  field.expect_map({"max_header_bytes", "max_headers", "max_uri_bytes", "max_body_bytes"});
+  HttpLimitsConfig http;
+
+  if (const auto f = field.child("max_header_bytes"); f.given()) {
+    http.max_header_bytes = as_u32(f, 64, 1 << 20);
+  }
+  if (const auto f = field.child("max_headers"); f.given()) http.max_headers = as_u32(f, 1, 10000);
+
+  // The URI sits inside the request head, so a larger URI limit could never be reached.
+  if (const auto f = field.child("max_uri_bytes"); f.given()) {
+    http.max_uri_bytes = as_u32(f, 1, http.max_header_bytes);
+  } else if (http.max_uri_bytes > http.max_header_bytes) {
+    http.max_uri_bytes = http.max_header_bytes;
+  }
+
+  if (const auto f = field.child("max_body_bytes"); f.given()) {
+    http.max_body_bytes = static_cast<std::uint64_t>(f.as_integer(0, std::int64_t{1} << 32));
+  }
+  return http;
+}
+
+ConnectionsConfig read_connections(const YamlField& field) {
+  field.expect_map({"max", "per_ip"});
+  ConnectionsConfig connections;
+  if (const auto f = field.child("max"); f.given()) connections.max = as_u32(f, 1, 10'000'000);
+  if (const auto f = field.child("per_ip"); f.given()) {
+    connections.per_ip = as_u32(f, 0, connections.max);
+  }
+  return connections;
+}
+
+Config read_config(const YamlField& root) {
+  root.expect_map({"listen", "metrics_listen", "threads", "log_level", "shutdown_grace", "store",
+                   "client_ip", "allowlist", "blocklist", "limits", "timeouts", "limits_http",
+                   "connections", "max_requests_per_connection", "max_in_flight"});
+  Config config;
+
+  if (const auto f = root.child("listen"); f.given()) config.listen = read_listen(f);
+  if (const auto f = root.child("metrics_listen"); f.given()) {
+    config.metrics_listen = read_listen(f);
+    if (config.metrics_listen == config.listen && config.listen.port != 0) {
+      f.fail(fmt::format("{} is also the listen address", quote(config.listen.to_string())));
+    }
+  }
+  if (const auto f = root.child("threads"); f.given()) config.threads = as_u32(f, 0, kMaxThreads);
+  if (const auto f = root.child("log_level"); f.given()) config.log_level = f.as_choice(kLogLevels);
+  if (const auto f = root.child("shutdown_grace"); f.given()) {
+    config.shutdown_grace = f.as_duration(milliseconds(0), hours(1));
+  }
+
+  config.store = read_store(root.child("store"));
+  config.client_ip = read_client_ip(root.child("client_ip"));
+  config.allowlist = read_cidrs(root.child("allowlist"));
+  config.blocklist = read_cidrs(root.child("blocklist"));
+  config.limits = read_limits(root.child("limits"));
+  config.timeouts = read_timeouts(root.child("timeouts"));
+  config.limits_http = read_http_limits(root.child("limits_http"));
+  config.connections = read_connections(root.child("connections"));
+
+  if (const auto f = root.child("max_requests_per_connection"); f.given()) {
+    config.max_requests_per_connection = as_u32(f, 1, 1'000'000'000);
+  }
+  if (const auto f = root.child("max_in_flight"); f.given()) {
+    config.max_in_flight = as_u32(f, 0, 10'000'000);
+  }
+  return config;
+}
+
+}  // namespace
+
+Config load_config_string(std::string_view yaml, std::string_view source_name) {
+  YAML::Node document;
+  try {
+    document = YAML::Load(std::string(yaml));
+  } catch (const YAML::Exception& error) {
+    throw ConfigError(fmt::format("{}:{}:{}: not valid YAML: {}", source_name, error.mark.line + 1,
+                                  error.mark.column + 1, error.msg));
+  }
+
+  Config config = read_config(YamlField(document, source_name));
+  config.source = std::string(source_name);
+  return config;
+}
+
+Config load_config_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw ConfigError(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+  std::ostringstream text;
+  text << file.rdbuf();
+  if (file.bad()) throw ConfigError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  return load_config_string(text.str(), path);
+}
+
+std::string_view builtin_config_yaml() {
+  return kBuiltinYaml;
+}
+
+Config builtin_config() {
+  return load_config_string(kBuiltinYaml, "<builtin>");
+}
+
+std::string_view to_string(LogLevel level) {
+  return name_of(kLogLevels, level);
+}
+std::string_view to_string(StoreBackend backend) {
+  return name_of(kBackends, backend);
+}
+std::string_view to_string(StoreErrorPolicy policy) {
+  return name_of(kErrorPolicies, policy);
+}
+std::string_view to_string(ClientIpHeader header) {
+  return name_of(kHeaders, header);
+}
+
+}  // namespace weir::config
