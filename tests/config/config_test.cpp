@@ -434,6 +434,8 @@ TEST(ConfigErrors, StringWhereANumberIsNeeded) {
               HasSubstr("weir.yml:1:10: threads: \"many\" is not an integer"));
   EXPECT_THAT(error_of("threads: \"4\""),
               HasSubstr("threads: \"4\" is a quoted string; write the number without quotes"));
+  EXPECT_THAT(error_of("threads: !!str 4"), HasSubstr("threads: \"4\" is a quoted string"));
+  EXPECT_EQ(load("threads: !!int 4").threads, 4u);
   EXPECT_THAT(error_of("limits: { default: { requests: 1e3 } }"),
               HasSubstr("limits.default.requests: \"1e3\" is not an integer"));
   EXPECT_THAT(error_of("connections: { max: 10.5 }"),
