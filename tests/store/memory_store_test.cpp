@@ -275,7 +275,9 @@ double BytesPerKey(Algorithm algorithm) {
 }
 
 TEST(MemoryStoreTest, ConstantStateKeysCostAtMostSixtyFourBytes) {
-  EXPECT_LE(BytesPerKey(Algorithm::kGcra), 64.0);
+  const double gcra = BytesPerKey(Algorithm::kGcra);
+  if (gcra == 0) GTEST_SKIP() << "the allocator in use does not report through mallinfo2()";
+  EXPECT_LE(gcra, 64.0);
   EXPECT_LE(BytesPerKey(Algorithm::kSlidingCounter), 64.0);
   // A sliding log key also holds its ring buffer: here one timestamp after the 16-byte header,
   // a 32-byte allocation with the allocator's own overhead.
