@@ -1,4 +1,4 @@
-// The core's front door: order of checks, keys, and the synchronous path embedders use.
+// The core front door with the embedded store: order of checks, keys, the synchronous path.
 #include "weir/limiter.hpp"
 
 #include <gtest/gtest.h>
