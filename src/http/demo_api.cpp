@@ -19,9 +19,7 @@ std::string to_text(const json& value) {
   return value.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
-std::string error_body(std::string_view message) {
-  return to_text(json{{"error", message}});
-}
+constexpr std::string_view kMethodNotAllowed = R"({"error":"method not allowed"})";
 
 bool is_get(bhttp::verb method) {
   return method == bhttp::verb::get || method == bhttp::verb::head;
@@ -37,13 +35,13 @@ int hex_value(char c) {
 DemoReply login(std::string_view body) {
   json payload = json::parse(body, nullptr, /*allow_exceptions=*/false);
   if (payload.is_discarded() || !payload.is_object()) {
-    return {400, error_body("invalid json"), {}};
+    return DemoReply::constant(400, R"({"error":"invalid json"})");
   }
   std::string user;
   if (auto it = payload.find("username"); it != payload.end() && it->is_string()) {
     user = it->get<std::string>();
   }
-  return {200, to_text(json{{"token", "eyJ...demo"}, {"user", user}}), {}};
+  return DemoReply::built(200, to_text(json{{"token", "eyJ...demo"}, {"user", user}}));
 }
 
 }  // namespace
@@ -58,23 +56,23 @@ std::string_view DemoApi::route_label(std::string_view path) {
 DemoReply DemoApi::handle(bhttp::verb method, std::string_view path, std::string_view target,
                           std::string_view body) {
   if (path == kData) {
-    if (!is_get(method)) return {405, error_body("method not allowed"), "GET, HEAD"};
-    return {200, R"({"data":"hello"})", {}};
+    if (!is_get(method)) return DemoReply::constant(405, kMethodNotAllowed, "GET, HEAD");
+    return DemoReply::constant(200, R"({"data":"hello"})");
   }
   if (path == kLogin) {
-    if (method != bhttp::verb::post) return {405, error_body("method not allowed"), "POST"};
+    if (method != bhttp::verb::post) return DemoReply::constant(405, kMethodNotAllowed, "POST");
     return login(body);
   }
   if (path == kSearch) {
-    if (!is_get(method)) return {405, error_body("method not allowed"), "GET, HEAD"};
+    if (!is_get(method)) return DemoReply::constant(405, kMethodNotAllowed, "GET, HEAD");
     json reply{{"query", query_parameter(target, "q")}, {"results", json::array()}};
-    return {200, to_text(reply), {}};
+    return DemoReply::built(200, to_text(reply));
   }
   if (path == kHealth) {
-    if (!is_get(method)) return {405, error_body("method not allowed"), "GET, HEAD"};
-    return {200, R"({"status":"ok"})", {}};
+    if (!is_get(method)) return DemoReply::constant(405, kMethodNotAllowed, "GET, HEAD");
+    return DemoReply::constant(200, R"({"status":"ok"})");
   }
-  return {404, error_body("not found"), {}};
+  return DemoReply::constant(404, R"({"error":"not found"})");
 }
 
 std::string decode_query_component(std::string_view text) {

@@ -19,8 +19,18 @@ namespace weir::http {
 
 struct DemoReply {
   int status = 200;
-  std::string body;
+  std::string_view body;   // a constant, or `owned`
   std::string_view allow;  // for 405: the methods the route takes
+  std::string owned;       // storage for a body built from the request
+
+  static DemoReply constant(int status, std::string_view body, std::string_view allow = {}) {
+    return {status, body, allow, {}};
+  }
+  static DemoReply built(int status, std::string text) {
+    DemoReply reply{status, {}, {}, std::move(text)};
+    reply.body = reply.owned;
+    return reply;
+  }
 };
 
 class DemoApi {
