@@ -156,8 +156,8 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   Verdict verdict;
   if (c.outcome == Outcome::kAllowed) {
     const Limit& limit = rt.limiter.rules().rule(c.rule).limit;
-    std::optional<StoreResult> result = worker_.shared.store.try_decide(c.key, limit);
-    if (!result) result = co_await decide_async(worker_.shared.store, c.key, limit);
+    std::optional<StoreResult> result = worker_.shared.store->try_decide(c.key, limit);
+    if (!result) result = co_await decide_async(*worker_.shared.store, c.key, limit);
     verdict = Limiter::finish(c, *result);
   } else {
     verdict = Limiter::finish(c, StoreResult{});

@@ -23,7 +23,7 @@ class Connection;
 
 // What every worker shares: all of it thread-safe.
 struct ServerContext {
-  Store& store;
+  Store* store = nullptr;  // set before the threads start
   RequestMetrics& metrics;
   std::atomic<bool> draining{false};
   std::atomic<long> open_connections{0};
