@@ -9,7 +9,8 @@
 //   .../hop              echoes, adding hop-by-hop fields and its own rate-limit header
 //   .../garbage          answers bytes that are not HTTP
 //   .../truncate         promises 1000 bytes, sends 10, closes
-//   .../close            echoes, then closes the connection
+//   .../close            echoes with Connection: close, then closes the connection
+//   .../drop             echoes as if keeping the connection, then closes it anyway
 //   anything else        200 with a JSON echo: {"method","target","headers":[[n,v],...],"body"}
 //
 // Pattern byte i is 'a' + i % 26 (pattern_bytes(n)). Connections are kept alive otherwise.
@@ -319,6 +320,10 @@ class TestUpstream {
     }
     if (target.find("/close") != std::string::npos) {
       send_all(fd, response("Connection: close\r\n", echo(request)));
+      return false;
+    }
+    if (target.find("/drop") != std::string::npos) {
+      send_all(fd, response("", echo(request)));
       return false;
     }
     return send_all(fd, response("", echo(request)));
