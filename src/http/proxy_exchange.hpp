@@ -13,6 +13,14 @@
 // are answered 502 (cannot connect, upstream closed or spoke bad HTTP) or 504 (upstream too
 // slow) and counted in weir_upstream_errors_total{kind}; after that, the client connection is
 // closed, so the client sees a truncated response rather than a wrong one.
+//
+// Known shortcomings:
+// - The request body is sent whole before the response is read. An upstream that answers early
+//   (a 413 mid-upload) and closes makes the rest of the upload fail: the client gets 502, not
+//   the upstream's answer. Relaying it would need the response read concurrently with the body.
+// - Trailers of chunked bodies are dropped in both directions.
+// - The window is allocated per exchange (64 KiB from the heap); a per-worker free list would
+//   spare the allocation on busy threads.
 #pragma once
 
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 with GCC 12)
