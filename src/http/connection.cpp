@@ -220,8 +220,9 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   }
 
   metrics.count_request(worker_.request_counters, head_.method_text, route, status);
-  if (!co_await send()) co_return Next::kClose;
+  // Observed before the write so that a client holding the response sees it counted.
   metrics.observe_request(SteadyClock::now() - started);
+  if (!co_await send()) co_return Next::kClose;
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
 }
 
