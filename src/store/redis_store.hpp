@@ -1,0 +1,88 @@
+// weir::RedisStore: rate-limit state in Redis, so several weir instances enforce one limit.
+//
+// Each decision is one atomic Lua script on the server (EVALSHA), timed by the server's clock,
+// so instances whose clocks disagree still count against one timeline. Requests are pipelined
+// over a few non-blocking connections driven by the server's own io_contexts; no weir thread
+// ever waits for Redis. When Redis cannot answer in time, the failure policy decides (allow,
+// deny, or a local MemoryStore enforcing each instance's share), and a circuit breaker keeps a
+// dead Redis from costing a timeout per request.
+//
+//   std::vector<boost::asio::io_context*> contexts = ...;   // one per server thread
+//   weir::MemoryStore local(clock);                         // used under on_error: local
+//   weir::RedisStore store(contexts, weir::RedisStoreOptions::from_config(config.store), local);
+//   // on a thread running contexts[i]:
+//   store.decide(key, limit, [](weir::StoreResult r) { /* runs on contexts[i] */ });
+//
+// Threads: `options.connections` connections are spread round-robin over `contexts`, each
+// living on one io_context. decide() from a thread running one of `contexts` uses that
+// context's own connections when it has any (no thread hop), and otherwise posts the request
+// to another context's connection; either way `done` runs on the caller's io_context. Give
+// at least as many connections as contexts to avoid hops. A thread running none of `contexts`
+// may call decide() too; its `done` then runs on the connection's context.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "store/redis_store_options.hpp"
+#include "weir/store.hpp"
+
+namespace boost::asio {
+class io_context;
+}
+
+namespace weir {
+
+// Counters since construction. Thread-safe to read at any time.
+struct RedisStoreStats {
+  // Requests by how they were decided:
+  std::uint64_t ok = 0;         // by Redis
+  std::uint64_t errors = 0;     // by the policy: connection lost or refused, error reply
+  std::uint64_t timeouts = 0;   // by the policy: no answer within options.timeout
+  std::uint64_t fallbacks = 0;  // by the policy without asking Redis (circuit breaker open)
+  // Writes of buffered commands to Redis sockets: the network round trips. Pipelining makes
+  // this much smaller than the number of requests under concurrency.
+  std::uint64_t writes = 0;
+};
+
+class RedisStore final : public Store {
+ public:
+  // `contexts` are not owned and must outlive the store; `local` (used under kLocal) too.
+  // Starts connecting at once, on the contexts. Throws std::invalid_argument, naming the
+  // value, when `contexts` is empty or options.connections or options.instances is 0.
+  RedisStore(std::vector<boost::asio::io_context*> contexts, RedisStoreOptions options,
+             Store& local);
+  // Closes the connections. Call it once no thread runs `contexts` any more (stopped, joined)
+  // and before they are destroyed; callbacks of requests still in flight are dropped.
+  ~RedisStore() override;
+
+  RedisStore(const RedisStore&) = delete;
+  RedisStore& operator=(const RedisStore&) = delete;
+
+  // Answers at once only while the circuit breaker is open (the policy decides without
+  // Redis); otherwise nullopt, counting nothing.
+  std::optional<StoreResult> try_decide(const RateKey& key, const Limit& limit) override;
+  // Asks Redis, timed by the server's clock; `done` runs once, on the caller's io_context, or
+  // inline when the policy decides without Redis. Never throws, except std::bad_alloc.
+  void decide(const RateKey& key, const Limit& limit, Callback done) override;
+  // Keys live in Redis, where INFO keyspace counts them: always 0 here.
+  std::size_t size() const override { return 0; }
+
+  // As decide(), but at `at` instead of the server's TIME: for tests and for checking that
+  // Redis and MemoryStore::decide_at agree. Production traffic must not mix the two for one
+  // key, as a key's time never runs backwards.
+  void decide_at(const RateKey& key, const Limit& limit, Instant at, Callback done);
+
+  RedisStoreStats stats() const;
+  // True while the circuit breaker is open: decisions come from the failure policy.
+  bool fallback_active() const;
+  const RedisStoreOptions& options() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace weir
