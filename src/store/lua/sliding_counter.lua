@@ -30,13 +30,18 @@ if latest ~= nil and latest > now then
   now = latest
 end
 
--- floor(now / w) in integers: the division is correctly rounded, the checks make it exact.
-local index = math.floor(now / w)
-if index * w > now then
-  index = index - 1
-elseif (index + 1) * w <= now then
-  index = index + 1
+-- floor(at / w) in integers: the division is correctly rounded, the checks make it exact.
+local function window_of(at)
+  local i = math.floor(at / w)
+  if i * w > at then
+    i = i - 1
+  elseif (i + 1) * w <= at then
+    i = i + 1
+  end
+  return i
 end
+
+local index = window_of(now)
 
 local stored = tonumber(state[1])
 local cur = tonumber(state[2]) or 0
@@ -57,17 +62,35 @@ if estimate + 1 <= n then
   allowed = 1
   remaining = math.max(0, math.floor(n - (prev * weight + cur)))
 else
+  -- Whether a request at `at` (not before now) would be admitted, nothing else arriving.
+  local function admits(at)
+    local i = window_of(at)
+    local p, c = prev, cur
+    if i == index + 1 then
+      p, c = cur, 0
+    elseif i > index + 1 then
+      p, c = 0, 0
+    end
+    return p * ((w - (at - i * w)) / w) + c + 1 <= n
+  end
+
   -- The first time the estimate falls to n - 1: within this window while the previous one's
-  -- share decays, else in the next window while this one's does.
+  -- share decays, else in the next window while this one's does. The closed forms round, so
+  -- settle on the exact first admitting microsecond.
   local target
   if cur + 1 <= n then
     target = index * w + math.ceil(w - (n - 1 - cur) * w / prev)
-  elseif n - 1 == 0 then
-    target = (index + 2) * w
   else
     target = (index + 1) * w + math.ceil(w - (n - 1) * w / cur)
   end
-  retry_after = math.max(1, target - now)
+  target = math.max(target, now + 1)
+  while not admits(target) do
+    target = target + 1
+  end
+  while target - 1 > now and admits(target - 1) do
+    target = target - 1
+  end
+  retry_after = target - now
 end
 
 local reset = 0
