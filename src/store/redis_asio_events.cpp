@@ -9,7 +9,7 @@ namespace weir {
 namespace asio = boost::asio;
 
 bool RedisAsioEvents::attach(redisAsyncContext* context, asio::io_context& io,
-                             std::atomic<std::uint64_t>* writes) {
+                             RedisWriteCount* writes) {
   if (context->ev.data != nullptr) return false;
 
   auto events = std::make_shared<RedisAsioEvents>(context, io, writes);
@@ -24,7 +24,7 @@ bool RedisAsioEvents::attach(redisAsyncContext* context, asio::io_context& io,
 }
 
 RedisAsioEvents::RedisAsioEvents(redisAsyncContext* context, asio::io_context& io,
-                                 std::atomic<std::uint64_t>* writes)
+                                 RedisWriteCount* writes)
     : context_(context), descriptor_(io, context->c.fd), writes_(writes) {}
 
 void RedisAsioEvents::add_read(void* self) {
@@ -83,13 +83,11 @@ void RedisAsioEvents::wait_writable() {
       [self = shared_from_this()](const boost::system::error_code& ec) {
         self->write_waiting_ = false;
         if (ec || self->context_ == nullptr || !self->writing_) return;
-        // The first writable event of a connecting socket completes the
-        // connect; after that each one flushes the buffered commands.
-        const bool connected = (self->context_->c.flags & REDIS_CONNECTED) != 0;
-        if (connected && self->writes_ != nullptr) {
-          self->writes_->fetch_add(1, std::memory_order_relaxed);
-        }
+        // Completes a pending connect, then flushes the buffered commands.
         redisAsyncHandleWrite(self->context_);
+        const bool wrote =
+            self->context_ != nullptr && (self->context_->c.flags & REDIS_CONNECTED) != 0;
+        if (wrote && self->writes_ != nullptr) self->writes_->add();
         if (self->context_ != nullptr && self->writing_ && !self->write_waiting_) {
           self->wait_writable();
         }

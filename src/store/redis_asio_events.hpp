@@ -18,21 +18,34 @@
 #include <cstdint>
 #include <memory>
 
+#include "metrics/counter.hpp"
+
 struct redisAsyncContext;
 
 namespace weir {
 
+// Writes of buffered commands to Redis sockets. One write carries every command queued since
+// the previous one, so this counts network round trips.
+struct RedisWriteCount {
+  std::atomic<std::uint64_t> writes{0};
+  metrics::Counter* round_trips = nullptr;  // counted here too when set
+
+  void add() {
+    writes.fetch_add(1, std::memory_order_relaxed);
+    if (round_trips != nullptr) round_trips->inc();
+  }
+};
+
 class RedisAsioEvents : public std::enable_shared_from_this<RedisAsioEvents> {
  public:
-  // Installs the hooks on `context`, whose socket must already exist (ctx->c.fd). Counts each
-  // write of buffered commands to the socket in `*writes` (one network round trip carries all
-  // commands written together). Returns false when the context already has an event library.
-  // Must run on the thread that runs `io`, as must everything hiredis does with `context`.
+  // Installs the hooks on `context`, whose socket must already exist (ctx->c.fd), counting
+  // writes in `writes` (may be null; else it must outlive the context). Returns false when the
+  // context already has an event library. Must run on the thread that runs `io`, as must
+  // everything hiredis does with `context`.
   static bool attach(redisAsyncContext* context, boost::asio::io_context& io,
-                     std::atomic<std::uint64_t>* writes);
+                     RedisWriteCount* writes);
 
-  RedisAsioEvents(redisAsyncContext* context, boost::asio::io_context& io,
-                  std::atomic<std::uint64_t>* writes);
+  RedisAsioEvents(redisAsyncContext* context, boost::asio::io_context& io, RedisWriteCount* writes);
 
  private:
   static void add_read(void* self);
@@ -46,7 +59,7 @@ class RedisAsioEvents : public std::enable_shared_from_this<RedisAsioEvents> {
 
   redisAsyncContext* context_;  // null once hiredis has freed it
   boost::asio::posix::stream_descriptor descriptor_;
-  std::atomic<std::uint64_t>* writes_;
+  RedisWriteCount* writes_;
   bool reading_ = false;  // hiredis wants read events
   bool writing_ = false;  // hiredis wants write events
   bool read_waiting_ = false;

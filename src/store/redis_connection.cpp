@@ -33,7 +33,7 @@ std::chrono::milliseconds stall_limit(std::chrono::milliseconds timeout) {
 }  // namespace
 
 RedisConnection::RedisConnection(asio::io_context& io, const RedisStoreOptions& options,
-                                 RedisRequestSink& sink, std::atomic<std::uint64_t>& writes, int id)
+                                 RedisRequestSink& sink, RedisWriteCount& writes, int id)
     : io_(io),
       options_(options),
       sink_(sink),

@@ -22,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "store/redis_asio_events.hpp"
 #include "store/redis_request.hpp"
 #include "store/redis_store_options.hpp"
 
@@ -36,7 +37,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
 
   // `options`, `sink` and `writes` must outlive the connection. Does not connect yet.
   RedisConnection(boost::asio::io_context& io, const RedisStoreOptions& options,
-                  RedisRequestSink& sink, std::atomic<std::uint64_t>& writes, int id);
+                  RedisRequestSink& sink, RedisWriteCount& writes, int id);
   // Frees the hiredis context. Requests still in flight are dropped without their callbacks:
   // destroy the connection only once its io_context has stopped serving requests.
   ~RedisConnection();
@@ -80,7 +81,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   boost::asio::io_context& io_;
   const RedisStoreOptions& options_;
   RedisRequestSink& sink_;
-  std::atomic<std::uint64_t>& writes_;
+  RedisWriteCount& writes_;
   const int id_;
 
   boost::asio::ip::tcp::resolver resolver_;

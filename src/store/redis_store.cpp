@@ -14,6 +14,7 @@
 #include "store/redis_circuit_breaker.hpp"
 #include "store/redis_connection.hpp"
 #include "store/redis_request.hpp"
+#include "store/redis_store_metrics.hpp"
 
 namespace weir {
 
@@ -43,10 +44,12 @@ std::string_view policy_name(RedisFailurePolicy policy) {
 
 class RedisStore::Impl final : public RedisRequestSink {
  public:
-  Impl(std::vector<asio::io_context*> contexts, RedisStoreOptions options, Store& local)
+  Impl(std::vector<asio::io_context*> contexts, RedisStoreOptions options, Store& local,
+       RedisStoreMetrics* metrics)
       : options_(std::move(options)),
         local_(local),
         contexts_(std::move(contexts)),
+        metrics_(metrics),
         breaker_(options_.failures_to_open, options_.probe_interval,
                  [this](RedisCircuitBreaker::State state, int failures) {
                    on_breaker_change(state, failures);
@@ -57,6 +60,11 @@ class RedisStore::Impl final : public RedisRequestSink {
     }
     if (options_.instances == 0) {
       throw std::invalid_argument("redis store: instances is 0, need at least 1");
+    }
+
+    if (metrics_ != nullptr) {
+      writes_.round_trips = &metrics_->round_trips;
+      metrics_->fallback_active.set(0);
     }
 
     by_context_.resize(contexts_.size());
@@ -79,14 +87,14 @@ class RedisStore::Impl final : public RedisRequestSink {
   std::optional<StoreResult> try_decide(const RateKey& key, const Limit& limit) {
     if (!breaker_.bypassing(SteadyClock::now())) return std::nullopt;
     std::optional<StoreResult> result = policy_now(key, limit);
-    if (result) fallbacks_.fetch_add(1, std::memory_order_relaxed);
+    if (result) count(Result::kFallback);
     return result;
   }
 
   void decide(const RateKey& key, const Limit& limit, std::optional<Instant> at, Callback done) {
     const auto now = SteadyClock::now();
     if (!breaker_.try_acquire(now)) {
-      fallbacks_.fetch_add(1, std::memory_order_relaxed);
+      count(Result::kFallback);
       apply_policy(key, limit, std::move(done));
       return;
     }
@@ -96,7 +104,7 @@ class RedisStore::Impl final : public RedisRequestSink {
     if (connection == nullptr) {
       // Every connection is down and reconnecting: that is a failure like any other.
       breaker_.record_failure(now);
-      errors_.fetch_add(1, std::memory_order_relaxed);
+      count(Result::kError);
       apply_policy(key, limit, std::move(done));
       return;
     }
@@ -124,11 +132,14 @@ class RedisStore::Impl final : public RedisRequestSink {
   // RedisRequestSink: on the connection's thread.
   void finish(RedisRequest& request, RedisOutcome outcome, const ParsedReply* reply) override {
     const auto now = SteadyClock::now();
+    if (metrics_ != nullptr && outcome != RedisOutcome::kLost) {
+      metrics_->latency.observe(now - request.started);
+    }
     switch (outcome) {
       case RedisOutcome::kReply:
         if (reply->kind == RedisReplyKind::kDecision) {
           breaker_.record_success();
-          ok_.fetch_add(1, std::memory_order_relaxed);
+          count(Result::kOk);
           deliver(request, StoreResult{reply->decision, false});
           return;
         }
@@ -138,16 +149,16 @@ class RedisStore::Impl final : public RedisRequestSink {
         } else {
           breaker_.record_success();
         }
-        errors_.fetch_add(1, std::memory_order_relaxed);
+        count(Result::kError);
         log_bad_reply(*reply);
         break;
       case RedisOutcome::kTimeout:
         breaker_.record_failure(now);
-        timeouts_.fetch_add(1, std::memory_order_relaxed);
+        count(Result::kTimeout);
         break;
       case RedisOutcome::kLost:
         breaker_.record_failure(now);
-        errors_.fetch_add(1, std::memory_order_relaxed);
+        count(Result::kError);
         break;
     }
 
@@ -164,7 +175,7 @@ class RedisStore::Impl final : public RedisRequestSink {
     s.errors = errors_.load(std::memory_order_relaxed);
     s.timeouts = timeouts_.load(std::memory_order_relaxed);
     s.fallbacks = fallbacks_.load(std::memory_order_relaxed);
-    s.writes = writes_.load(std::memory_order_relaxed);
+    s.writes = writes_.writes.load(std::memory_order_relaxed);
     return s;
   }
 
@@ -249,7 +260,33 @@ class RedisStore::Impl final : public RedisRequestSink {
                [done = std::move(request.done), result]() mutable { std::move(done)(result); });
   }
 
+  enum class Result { kOk, kError, kTimeout, kFallback };
+
+  void count(Result result) {
+    switch (result) {
+      case Result::kOk:
+        ok_.fetch_add(1, std::memory_order_relaxed);
+        if (metrics_ != nullptr) metrics_->ok.inc();
+        break;
+      case Result::kError:
+        errors_.fetch_add(1, std::memory_order_relaxed);
+        if (metrics_ != nullptr) metrics_->error.inc();
+        break;
+      case Result::kTimeout:
+        timeouts_.fetch_add(1, std::memory_order_relaxed);
+        if (metrics_ != nullptr) metrics_->timeout.inc();
+        break;
+      case Result::kFallback:
+        fallbacks_.fetch_add(1, std::memory_order_relaxed);
+        if (metrics_ != nullptr) metrics_->fallback.inc();
+        break;
+    }
+  }
+
   void on_breaker_change(RedisCircuitBreaker::State state, int failures) {
+    if (metrics_ != nullptr) {
+      metrics_->fallback_active.set(state == RedisCircuitBreaker::State::kOpen ? 1 : 0);
+    }
     if (state == RedisCircuitBreaker::State::kOpen) {
       spdlog::warn(
           "redis store: {} consecutive failures; deciding with on_error '{}' and probing every "
@@ -278,12 +315,13 @@ class RedisStore::Impl final : public RedisRequestSink {
   const RedisStoreOptions options_;
   Store& local_;
   const std::vector<asio::io_context*> contexts_;
+  RedisStoreMetrics* const metrics_;
 
   std::atomic<std::uint64_t> ok_{0};
   std::atomic<std::uint64_t> errors_{0};
   std::atomic<std::uint64_t> timeouts_{0};
   std::atomic<std::uint64_t> fallbacks_{0};
-  std::atomic<std::uint64_t> writes_{0};
+  RedisWriteCount writes_;
   std::atomic<std::uint64_t> suppressed_{0};
   std::atomic<SteadyClock::rep> last_error_log_{0};
 
@@ -295,8 +333,8 @@ class RedisStore::Impl final : public RedisRequestSink {
 };
 
 RedisStore::RedisStore(std::vector<asio::io_context*> contexts, RedisStoreOptions options,
-                       Store& local)
-    : impl_(std::make_unique<Impl>(std::move(contexts), std::move(options), local)) {}
+                       Store& local, RedisStoreMetrics* metrics)
+    : impl_(std::make_unique<Impl>(std::move(contexts), std::move(options), local, metrics)) {}
 
 RedisStore::~RedisStore() = default;
 

@@ -35,6 +35,8 @@ class io_context;
 
 namespace weir {
 
+struct RedisStoreMetrics;
+
 // Counters since construction. Thread-safe to read at any time.
 struct RedisStoreStats {
   // Requests by how they were decided:
@@ -49,11 +51,12 @@ struct RedisStoreStats {
 
 class RedisStore final : public Store {
  public:
-  // `contexts` are not owned and must outlive the store; `local` (used under kLocal) too.
-  // Starts connecting at once, on the contexts. Throws std::invalid_argument, naming the
-  // value, when `contexts` is empty or options.connections or options.instances is 0.
+  // `contexts` are not owned and must outlive the store; `local` (used under kLocal) and
+  // `metrics` (may be null) too. Starts connecting at once, on the contexts. Throws
+  // std::invalid_argument, naming the value, when `contexts` is empty or options.connections
+  // or options.instances is 0.
   RedisStore(std::vector<boost::asio::io_context*> contexts, RedisStoreOptions options,
-             Store& local);
+             Store& local, RedisStoreMetrics* metrics = nullptr);
   // Closes the connections. Call it once no thread runs `contexts` any more (stopped, joined)
   // and before they are destroyed; callbacks of requests still in flight are dropped.
   ~RedisStore() override;

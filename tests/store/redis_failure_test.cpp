@@ -12,6 +12,7 @@
 
 #include "store/redis_scripts.hpp"
 #include "store/redis_store.hpp"
+#include "store/redis_store_metrics.hpp"
 #include "support/redis_server.hpp"
 #include "support/redis_store_harness.hpp"
 #include "weir/memory_store.hpp"
@@ -32,12 +33,17 @@ const Limit kLimit{.algorithm = Algorithm::kSlidingLog, .requests = 4, .window =
 
 struct Instance {
   Instance(const RedisStoreOptions& options, int threads)
-      : io(threads), local(clock), store(io.contexts(), options, local) {}
+      : io(threads),
+        local(clock),
+        metrics(registry),
+        store(io.contexts(), options, local, &metrics) {}
   ~Instance() { io.stop(); }
 
   IoThreads io;
   ManualClock clock;
   MemoryStore local;
+  metrics::Registry registry;
+  RedisStoreMetrics metrics;
   RedisStore store;
 };
 
@@ -132,6 +138,7 @@ TEST_P(RedisOutageTest, PolicyDecidesWhileRedisIsDownAndRedisAgainWithinASecondO
 
   redis_.stop();
   ASSERT_TRUE(wait_until([&] { return instance.store.fallback_active(); }, 2s));
+  EXPECT_EQ(instance.metrics.fallback_active.value(), 1);
 
   const Burst down = burst(instance, client(1, "192.0.2.2"));
   switch (GetParam()) {
@@ -159,6 +166,7 @@ TEST_P(RedisOutageTest, PolicyDecidesWhileRedisIsDownAndRedisAgainWithinASecondO
   ASSERT_TRUE(wait_until([&] { return !instance.store.fallback_active(); }, 3s));
   EXPECT_LT(std::chrono::steady_clock::now() - back, 1s);
   EXPECT_GT(instance.store.stats().ok, ok_before);
+  EXPECT_EQ(instance.metrics.fallback_active.value(), 0);
 
   EXPECT_EQ(burst(instance, client(1, "192.0.2.4")).admitted, 4);  // Redis decides again
 
@@ -168,6 +176,8 @@ TEST_P(RedisOutageTest, PolicyDecidesWhileRedisIsDownAndRedisAgainWithinASecondO
   const RedisStoreStats stats = instance.store.stats();
   EXPECT_GT(stats.fallbacks, 0u);
   EXPECT_GT(stats.errors + stats.timeouts, 0u);
+  EXPECT_EQ(instance.metrics.fallback.value(), stats.fallbacks);
+  EXPECT_EQ(instance.metrics.error.value(), stats.errors);
 }
 
 INSTANTIATE_TEST_SUITE_P(Policies, RedisOutageTest,

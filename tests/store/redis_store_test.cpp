@@ -2,6 +2,7 @@
 // script reloading, key hygiene and connection options.
 #include "store/redis_store.hpp"
 #include "store/redis_scripts.hpp"
+#include "store/redis_store_metrics.hpp"
 
 #include <gtest/gtest.h>
 
@@ -227,6 +228,35 @@ TEST(RedisStorePipeliningTest, ConcurrentRequestsShareRoundTrips) {
   const auto writes = instance.store.stats().writes - before;
   EXPECT_GE(writes, 1u);
   EXPECT_LE(writes, 5u) << "200 requests took " << writes << " writes";
+}
+
+TEST(RedisStoreMetricsTest, CountsResultsLatencyAndRoundTrips) {
+  RedisServer redis;
+  metrics::Registry registry;
+  RedisStoreMetrics metrics(registry);
+  IoThreads io(1);
+  ManualClock clock;
+  MemoryStore local(clock);
+  RedisStore store(io.contexts(), options_for(redis), local, &metrics);
+
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(
+        decide_on(io[0], store, client(9, "192.0.2.50"), limit_of(Algorithm::kGcra, 5, 1s)));
+  }
+  io.stop();
+
+  EXPECT_EQ(metrics.ok.value(), 3u);
+  EXPECT_EQ(metrics.error.value() + metrics.timeout.value() + metrics.fallback.value(), 0u);
+  EXPECT_EQ(metrics.latency.snapshot().count, 3u);
+  EXPECT_EQ(metrics.round_trips.value(), store.stats().writes);
+  EXPECT_GE(metrics.round_trips.value(), 3u);  // one at least per sequential request
+  EXPECT_LE(metrics.round_trips.value(), 4u);
+  EXPECT_EQ(metrics.fallback_active.value(), 0);
+
+  const std::string text = registry.render();
+  EXPECT_NE(text.find("weir_store_requests_total{result=\"ok\"} 3"), std::string::npos) << text;
+  EXPECT_NE(text.find("weir_store_requests_total{result=\"timeout\"} 0"), std::string::npos);
+  EXPECT_NE(text.find("weir_store_latency_seconds_count 3"), std::string::npos);
 }
 
 TEST(RedisStoreConnectionTest, AuthenticatesAndSelectsTheDatabase) {
