@@ -74,8 +74,8 @@ class RedisStore final : public Store {
   std::size_t size() const override { return 0; }
 
   // As decide(), but at `at` instead of the server's TIME: for tests and for checking that
-  // Redis and MemoryStore::decide_at agree. Production traffic must not mix the two for one
-  // key, as a key's time never runs backwards.
+  // Redis and MemoryStore::decide_at agree. Keys written this way get no TTL (Redis would
+  // expire them by its own clock, not by `at`), so never use it for production traffic.
   void decide_at(const RateKey& key, const Limit& limit, Instant at, Callback done);
 
   RedisStoreStats stats() const;

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <future>
 #include <memory>
 #include <string>
 #include <thread>
@@ -257,6 +258,38 @@ TEST(RedisStoreMetricsTest, CountsResultsLatencyAndRoundTrips) {
   EXPECT_NE(text.find("weir_store_requests_total{result=\"ok\"} 3"), std::string::npos) << text;
   EXPECT_NE(text.find("weir_store_requests_total{result=\"timeout\"} 0"), std::string::npos);
   EXPECT_NE(text.find("weir_store_latency_seconds_count 3"), std::string::npos);
+}
+
+TEST(RedisStoreThreadTest, AnswersOnTheCallersContextEvenWithoutAConnectionOfItsOwn) {
+  RedisServer redis;
+  RedisStoreOptions options = options_for(redis);
+  options.connections = 1;  // lives on io[0]; io[1] must hand its requests over
+  Instance instance(options, 2);
+  const Limit limit = limit_of(Algorithm::kSlidingLog, 3, 10s);
+
+  for (std::size_t t = 0; t < 2; ++t) {
+    std::promise<bool> on_caller;
+    boost::asio::post(instance.io[t], [&, t] {
+      instance.store.decide(client(10, "192.0.2.60"), limit, [&, t](StoreResult r) {
+        on_caller.set_value(r.decision.allowed &&
+                            instance.io[t].get_executor().running_in_this_thread());
+      });
+    });
+    auto answer = on_caller.get_future();
+    ASSERT_EQ(answer.wait_for(5s), std::future_status::ready);
+    EXPECT_TRUE(answer.get()) << "thread " << t;
+  }
+
+  // A thread running none of the contexts may ask too; the answer comes on the connection's.
+  std::promise<bool> on_connection;
+  instance.store.decide(client(10, "192.0.2.60"), limit, [&](StoreResult r) {
+    on_connection.set_value(r.decision.allowed &&
+                            instance.io[0].get_executor().running_in_this_thread());
+  });
+  auto answer = on_connection.get_future();
+  ASSERT_EQ(answer.wait_for(5s), std::future_status::ready);
+  EXPECT_TRUE(answer.get());
+  EXPECT_EQ(instance.store.stats().ok, 3u);
 }
 
 TEST(RedisStoreConnectionTest, AuthenticatesAndSelectsTheDatabase) {
