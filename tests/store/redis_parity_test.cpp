@@ -1,6 +1,6 @@
 // The Redis scripts and the embedded algorithms decide alike, bit for bit: the same seeded
 // random requests at the same explicit times get identical Decisions from RedisStore::decide_at
-// and MemoryStore::decide_at.
+// and MemoryStore::decide_at, also across a change of limits.
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
@@ -70,6 +70,11 @@ TEST_P(RedisParityTest, RedisAndMemoryStoreDecideAlikeOnRandomSequences) {
   int allowed = 0;
   int denied = 0;
   for (int step = 0; step < 500; ++step) {
+    if (step == 250) {
+      // A configuration reload changes every limit: both stores start each key afresh.
+      for (Case& c : cases)
+        c.limit.requests += 1;
+    }
     const std::size_t i = static_cast<std::size_t>(uniform(0, 3));
     const Case& c = cases[i];
     const std::int64_t w = c.limit.window.count();

@@ -1,6 +1,7 @@
 -- weir GCRA: one request every T = ceil(W / N) microseconds, running ahead by at most B.
 --
--- KEYS[1]  hash: a = theoretical arrival time (TAT), t = latest time seen (microseconds)
+-- KEYS[1]  hash: a = theoretical arrival time (TAT), t = latest time seen (microseconds),
+--          l = the limit the state was counted under
 -- ARGV     N, W (microseconds), burst B (0 means N), optional explicit time (microseconds)
 -- Returns  {allowed (0|1), remaining, reset (us), retry_after (us)}
 
@@ -26,7 +27,12 @@ else
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 
-local state = redis.call('HMGET', KEYS[1], 'a', 't')
+-- State counted under another limit (the configuration changed) starts again from empty.
+local limit = ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]
+local state = redis.call('HMGET', KEYS[1], 'a', 't', 'l')
+if state[3] and state[3] ~= limit then
+  state = {false, false}
+end
 local latest = tonumber(state[2])
 if latest ~= nil and latest > now then
   now = latest
@@ -56,7 +62,7 @@ end
 
 -- The state is empty again once the TAT has passed.
 if stored > now then
-  redis.call('HSET', KEYS[1], 'a', int(stored), 't', int(now))
+  redis.call('HSET', KEYS[1], 'a', int(stored), 't', int(now), 'l', limit)
   if not explicit then
     redis.call('PEXPIRE', KEYS[1], int(math.floor((stored - now) / 1000) + 1))
   end

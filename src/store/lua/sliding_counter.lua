@@ -2,7 +2,8 @@
 -- sliding window, plus the current window's count. Windows are aligned at multiples of W on
 -- the Unix timeline.
 --
--- KEYS[1]  hash: i = window index, c = current count, p = previous count, t = latest time seen
+-- KEYS[1]  hash: i = window index, c = current count, p = previous count, t = latest time seen,
+--          l = the limit the state was counted under
 -- ARGV     N, W (microseconds), burst (unused), optional explicit time (microseconds)
 -- Returns  {allowed (0|1), remaining, reset (us), retry_after (us)}
 --
@@ -27,7 +28,12 @@ else
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 
-local state = redis.call('HMGET', KEYS[1], 'i', 'c', 'p', 't')
+-- State counted under another limit (the configuration changed) starts again from empty.
+local limit = ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]
+local state = redis.call('HMGET', KEYS[1], 'i', 'c', 'p', 't', 'l')
+if state[5] and state[5] ~= limit then
+  state = {false, false, false, false}
+end
 local latest = tonumber(state[4])
 if latest ~= nil and latest > now then
   now = latest
@@ -104,7 +110,8 @@ elseif prev > 0 then
 end
 
 if reset > 0 then
-  redis.call('HSET', KEYS[1], 'i', int(index), 'c', int(cur), 'p', int(prev), 't', int(now))
+  redis.call('HSET', KEYS[1], 'i', int(index), 'c', int(cur), 'p', int(prev), 't', int(now),
+             'l', limit)
   if not explicit then
     redis.call('PEXPIRE', KEYS[1], int(math.floor(reset / 1000) + 1))
   end

@@ -1,7 +1,8 @@
 -- weir sliding log: at most N requests admitted in any interval of W microseconds.
 --
 -- KEYS[1]  sorted set: one member per admitted request still in the window, scored by its time
--- KEYS[2]  hash: s = sequence that names members uniquely, t = latest time seen (microseconds)
+-- KEYS[2]  hash: s = sequence that names members uniquely, t = latest time seen (microseconds),
+--          l = the limit the state was counted under
 -- ARGV     N, W (microseconds), burst (unused), optional explicit time (microseconds)
 -- Returns  {allowed (0|1), remaining, reset (us), retry_after (us)}
 --
@@ -28,8 +29,16 @@ else
   now = tonumber(time[1]) * 1000000 + tonumber(time[2])
 end
 
+-- State counted under another limit (the configuration changed) starts again from empty.
+local limit = ARGV[1] .. ':' .. ARGV[2] .. ':' .. ARGV[3]
+local meta = redis.call('HMGET', KEYS[2], 't', 'l')
+local latest = tonumber(meta[1])
+if meta[2] and meta[2] ~= limit then
+  redis.call('DEL', KEYS[1])
+  latest = nil
+end
+
 -- A key's time never runs backwards.
-local latest = tonumber(redis.call('HGET', KEYS[2], 't'))
 if latest ~= nil and latest > now then
   now = latest
 end
@@ -55,7 +64,7 @@ local reset = tonumber(newest[2]) + w - now
 
 -- Both keys expire just after the newest member leaves the window.
 local ttl = int(math.floor(reset / 1000) + 1)
-redis.call('HSET', KEYS[2], 't', int(now))
+redis.call('HSET', KEYS[2], 't', int(now), 'l', limit)
 if not explicit then
   redis.call('PEXPIRE', KEYS[1], ttl)
   redis.call('PEXPIRE', KEYS[2], ttl)
