@@ -6,9 +6,14 @@
 // database and loads the scripts, all pipelined ahead of the first request. It watches every
 // request's deadline with one timer, and reconnects with backoff whenever the connection fails.
 //
-// Not thread-safe: apart from usable(), every method runs on the io_context's thread. Owned by
+// Not thread-safe: apart from state(), every method runs on the io_context's thread. Owned by
 // a shared_ptr; handlers hold only weak references, so destroying it is always safe (see the
 // destructor).
+//
+// Known gaps: no TLS (Debian 12's hiredis 0.14 has none), and no Redis Cluster redirects: a
+// MOVED or ASK reply is an error reply like any other, decided by the failure policy. The keys
+// and scripts are cluster-ready (one hash tag per client, every key in KEYS); following
+// redirects needs a slot map and one connection per node, which this class does not keep.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

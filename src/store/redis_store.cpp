@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include <signal.h>
+
 #include <algorithm>
 #include <atomic>
 #include <stdexcept>
@@ -22,6 +24,16 @@ namespace asio = boost::asio;
 using SteadyClock = std::chrono::steady_clock;
 
 namespace {
+
+// hiredis writes with write(2), not send(MSG_NOSIGNAL): a write to a connection Redis has just
+// closed would raise SIGPIPE, whose default action ends the process. weir handles the error
+// instead, so the signal is ignored, unless the program has already chosen what to do with it.
+void ignore_sigpipe() {
+  struct sigaction current {};
+  if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+    signal(SIGPIPE, SIG_IGN);
+  }
+}
 
 // How long a client told "unavailable" under on_error: deny should wait.
 constexpr Duration kDenyRetryAfter = std::chrono::seconds(1);
@@ -66,6 +78,8 @@ class RedisStore::Impl final : public RedisRequestSink {
       writes_.round_trips = &metrics_->round_trips;
       metrics_->fallback_active.set(0);
     }
+
+    ignore_sigpipe();
 
     by_context_.resize(contexts_.size());
     for (std::uint32_t i = 0; i < options_.connections; ++i) {

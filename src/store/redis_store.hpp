@@ -52,7 +52,8 @@ struct RedisStoreStats {
 class RedisStore final : public Store {
  public:
   // `contexts` are not owned and must outlive the store; `local` (used under kLocal) and
-  // `metrics` (may be null) too. Starts connecting at once, on the contexts. Throws
+  // `metrics` (may be null) too. Starts connecting at once, on the contexts. Sets SIGPIPE to
+  // be ignored if it still has its default action (hiredis writes with write(2)). Throws
   // std::invalid_argument, naming the value, when `contexts` is empty or options.connections
   // or options.instances is 0.
   RedisStore(std::vector<boost::asio::io_context*> contexts, RedisStoreOptions options,
