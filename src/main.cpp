@@ -1,2 +1,141 @@
-// The weir executable: placeholder until the HTTP server lands.
-int main() { return 0; }
+// The weir executable: loads the configuration, builds the store and the server, and runs
+// until SIGTERM or SIGINT.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "config/config.hpp"
+#include "http/request_metrics.hpp"
+#include "http/runtime.hpp"
+#include "http/server.hpp"
+#include "metrics/registry.hpp"
+#include "metrics/server_metrics.hpp"
+#include "weir/memory_store.hpp"
+
+namespace {
+
+spdlog::level::level_enum to_spdlog(weir::config::LogLevel level) {
+  using weir::config::LogLevel;
+  switch (level) {
+    case LogLevel::kTrace:
+      return spdlog::level::trace;
+    case LogLevel::kDebug:
+      return spdlog::level::debug;
+    case LogLevel::kInfo:
+      return spdlog::level::info;
+    case LogLevel::kWarn:
+      return spdlog::level::warn;
+    case LogLevel::kError:
+      return spdlog::level::err;
+    case LogLevel::kOff:
+      return spdlog::level::off;
+  }
+  return spdlog::level::info;
+}
+
+std::optional<weir::config::ListenAddress> parse_listen(const std::string& text, const char* flag) {
+  auto address = weir::config::ListenAddress::parse(text);
+  if (!address) {
+    std::fprintf(stderr, "weir: %s: \"%s\" is not HOST:PORT (e.g. 127.0.0.1:8000, [::1]:8000)\n",
+                 flag, text.c_str());
+  }
+  return address;
+}
+
+int run(weir::config::Config config) {
+  spdlog::set_level(to_spdlog(config.log_level));
+
+  weir::metrics::Registry registry;
+  weir::metrics::ServerMetrics server_metrics(registry);  // with the process metrics
+  weir::http::RequestMetrics request_metrics(server_metrics);
+
+  weir::SystemClock clock;
+  weir::MemoryStore store(clock, weir::MemoryStoreOptions{.max_keys = config.store.max_keys});
+  registry.callback_gauge("weir_store_keys", "Rate-limit keys held in the embedded store.",
+                          [&store] { return static_cast<double>(store.size()); });
+
+  weir::http::ServerOptions options;
+  options.listen_host = config.listen.host;
+  options.listen_port = config.listen.port;
+  options.metrics_host = config.metrics_listen.host;
+  options.metrics_port = config.metrics_listen.port;
+  options.threads = config.threads;
+  options.shutdown_grace = config.shutdown_grace;
+  options.housekeeping = [&store, &clock] { store.sweep(clock.now(), 100'000); };
+
+  auto runtime = weir::http::make_runtime(config);
+  weir::http::Server server(options, runtime, store, request_metrics, registry);
+  try {
+    server.start();
+  } catch (const std::exception& e) {
+    spdlog::critical("{}", e.what());
+    return 1;
+  }
+  spdlog::info(
+      "weir {} listening on {}:{} (metrics on {}:{}), store \"memory\" (max_keys {}), "
+      "{} rules, config \"{}\"",
+      WEIR_VERSION, config.listen.host, server.port(), config.metrics_listen.host,
+      server.metrics_port(), config.store.max_keys, runtime->limiter.rules().size(), config.source);
+  server.wait();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"weir: a rate limiter and DDoS shield for HTTP services"};
+  std::string config_path;
+  std::string check_path;
+  std::string listen;
+  std::string metrics_listen;
+  bool version = false;
+  app.add_option("--config", config_path, "YAML configuration file (default: built-in)");
+  app.add_option("--check-config", check_path, "validate a configuration file and exit");
+  app.add_option("--listen", listen, "HOST:PORT for client traffic (overrides the file)");
+  app.add_option("--metrics-listen", metrics_listen, "HOST:PORT for /metrics (overrides the file)");
+  app.add_flag("--version", version, "print the version and exit");
+  CLI11_PARSE(app, argc, argv);
+
+  if (version) {
+    std::printf("weir %s\n", WEIR_VERSION);
+    return 0;
+  }
+
+  auto logger = spdlog::stderr_logger_mt("weir");
+  spdlog::set_default_logger(logger);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %l %v");
+
+  if (!check_path.empty()) {
+    try {
+      weir::config::load_config_file(check_path);
+      std::printf("%s: ok\n", check_path.c_str());
+      return 0;
+    } catch (const weir::ConfigError& e) {
+      std::fprintf(stderr, "weir: %s\n", e.what());
+      return 1;
+    }
+  }
+
+  weir::config::Config config;
+  try {
+    config = config_path.empty() ? weir::config::builtin_config()
+                                 : weir::config::load_config_file(config_path);
+  } catch (const weir::ConfigError& e) {
+    std::fprintf(stderr, "weir: %s\n", e.what());
+    return 1;
+  }
+  for (auto [text, flag, target] :
+       {std::tuple{&listen, "--listen", &config.listen},
+        std::tuple{&metrics_listen, "--metrics-listen", &config.metrics_listen}}) {
+    if (text->empty()) continue;
+    auto address = parse_listen(*text, flag);
+    if (!address) return 2;
+    *target = *address;
+  }
+  return run(std::move(config));
+}

@@ -33,8 +33,8 @@ class IpAddress {
   // "[v6]:port". Surrounding spaces and tabs are ignored. Never throws.
   static std::optional<IpAddress> parse_host_port(std::string_view text);
 
-  bool is_v4() const;            // an IPv4-mapped address
-  std::uint32_t v4() const;      // host order; only meaningful when is_v4()
+  bool is_v4() const;        // an IPv4-mapped address
+  std::uint32_t v4() const;  // host order; only meaningful when is_v4()
   const Bytes& bytes() const { return bytes_; }
 
   // The first `bits` bits kept, the rest zero. `bits` counts in the 128-bit space: an IPv4 /24

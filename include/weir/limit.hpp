@@ -30,9 +30,9 @@ inline constexpr std::uint32_t kMaxBurstFactor = 100;  // burst <= 100 * request
 
 struct Limit {
   Algorithm algorithm = Algorithm::kSlidingLog;
-  std::uint32_t requests = 100;           // the quota: 1..kMaxRequests
+  std::uint32_t requests = 100;                // the quota: 1..kMaxRequests
   Duration window = std::chrono::seconds(60);  // 1ms..kMaxWindow
-  std::uint32_t burst = 0;                // gcra only; 0 means `requests`
+  std::uint32_t burst = 0;                     // gcra only; 0 means `requests`
 
   std::uint32_t effective_burst() const { return burst == 0 ? requests : burst; }
   friend bool operator==(const Limit&, const Limit&) = default;

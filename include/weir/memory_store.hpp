@@ -57,8 +57,10 @@ class MemoryStore final : public Store {
   StoreResult decide_at(const RateKey& key, const Limit& limit, Instant now);
 
   // Drops keys whose state has expired at `now` (nothing of theirs counts any more), examining
-  // at most `budget` keys; successive calls continue round the shards where the last stopped.
-  // Returns how many keys were dropped. Meant for a periodic timer.
+  // at most `budget` slots (held keys and free slots alike); successive calls continue round
+  // the shards where the last stopped. Returns how many keys were dropped. Meant for a periodic
+  // timer; dropped slots are reused by new keys, but the memory of a shard stays at its
+  // high-water mark (at most its share of max_keys).
   std::size_t sweep(Instant now, std::size_t budget);
 
   std::size_t shard_count() const { return shard_count_; }

@@ -4,6 +4,8 @@
 // `requests` requests are admitted in any interval of length `window`, with no approximation.
 // The timestamps live in a ring buffer allocated on the first admission and grown by doubling
 // up to `requests` entries, never beyond: 8 bytes per timestamp plus a 16-byte header.
+// The ring does not shrink when traffic falls; a key's memory returns when the store drops the
+// expired key.
 //
 //   weir::SlidingLog state;
 //   weir::Limit limit{.algorithm = weir::Algorithm::kSlidingLog, .requests = 10,

@@ -11,6 +11,7 @@
 
 #include "config/quote.hpp"
 #include "config/yaml_field.hpp"
+#include "weir/path.hpp"
 
 namespace weir::config {
 
@@ -38,9 +39,9 @@ const std::initializer_list<std::pair<std::string_view, StoreErrorPolicy>> kErro
     {"deny", StoreErrorPolicy::kDeny},
     {"local", StoreErrorPolicy::kLocal},
 };
-const std::initializer_list<std::pair<std::string_view, ClientIpHeader>> kHeaders = {
-    {"x-forwarded-for", ClientIpHeader::kXForwardedFor},
-    {"forwarded", ClientIpHeader::kForwarded},
+const std::initializer_list<std::pair<std::string_view, ForwardedHeader>> kHeaders = {
+    {"x-forwarded-for", ForwardedHeader::kXForwardedFor},
+    {"forwarded", ForwardedHeader::kForwarded},
 };
 const std::initializer_list<std::pair<std::string_view, Algorithm>> kAlgorithms = {
     {"sliding_log", Algorithm::kSlidingLog},
@@ -152,6 +153,8 @@ LimitsConfig read_limits(const YamlField& field) {
   default_limit.expect_map({"requests", "window", "algorithm", "burst"});
   limits.default_limit = read_limit(default_limit, false);
 
+  // Prefixes as weir::RuleSet will hold them, to find two spellings of one route.
+  std::vector<std::string> normalized;
   for (const auto& item : field.child("routes").items()) {
     item.expect_map({"prefix", "requests", "window", "algorithm", "burst"});
     const auto prefix_field = item.child("prefix");
@@ -159,20 +162,25 @@ LimitsConfig read_limits(const YamlField& field) {
 
     const std::string prefix = prefix_field.as_string();
     if (!prefix.starts_with('/')) prefix_field.fail(quote(prefix) + " must start with '/'");
-    const bool printable = std::all_of(prefix.begin(), prefix.end(), [](char c) {
-      const auto byte = static_cast<unsigned char>(c);
-      return byte > 0x20 && byte != 0x7f && c != '?' && c != '#';
-    });
-    if (!printable) {
-      prefix_field.fail(quote(prefix) + " is not a path prefix (no spaces, '?' or '#')");
+    std::string canonical;
+    const bool is_path = normalize_path(prefix, canonical) &&
+                         std::none_of(prefix.begin(), prefix.end(),
+                                      [](char c) { return c == ' ' || c == '?' || c == '#'; });
+    if (!is_path) {
+      prefix_field.fail(quote(prefix) +
+                        " is not a path prefix (no spaces, control characters, '?' or '#'; "
+                        "'%' only in escapes such as %20)");
     }
-    for (std::size_t i = 0; i < limits.routes.size(); ++i) {
-      if (limits.routes[i].prefix == prefix) {
-        prefix_field.fail(
-            fmt::format("{} is already the prefix of limits.routes[{}]", quote(prefix), i));
+    if (canonical.size() > 1 && canonical.back() == '/') canonical.pop_back();
+
+    for (std::size_t i = 0; i < normalized.size(); ++i) {
+      if (normalized[i] == canonical) {
+        prefix_field.fail(fmt::format("{} matches the same paths as limits.routes[{}] ({})",
+                                      quote(prefix), i, quote(limits.routes[i].prefix)));
       }
     }
 
+    normalized.push_back(canonical);
     limits.routes.push_back(RouteLimit{prefix, read_limit(item, true)});
   }
   return limits;
@@ -356,7 +364,7 @@ std::string_view to_string(StoreBackend backend) {
 std::string_view to_string(StoreErrorPolicy policy) {
   return name_of(kErrorPolicies, policy);
 }
-std::string_view to_string(ClientIpHeader header) {
+std::string_view to_string(ForwardedHeader header) {
   return name_of(kHeaders, header);
 }
 

@@ -24,6 +24,7 @@
 #include "config/listen_address.hpp"
 #include "config/redis_url.hpp"
 #include "weir/cidr.hpp"
+#include "weir/client_resolver.hpp"
 #include "weir/limit.hpp"
 
 namespace weir::config {
@@ -37,12 +38,6 @@ enum class StoreErrorPolicy : std::uint8_t {
   kAllow,  // fail open: admit the request
   kDeny,   // fail closed: reject it
   kLocal,  // decide in process memory, each instance enforcing its share of the limit
-};
-
-// The header in which trusted proxies pass on the client address.
-enum class ClientIpHeader : std::uint8_t {
-  kXForwardedFor,  // X-Forwarded-For: client, proxy1, proxy2
-  kForwarded,      // Forwarded: for=client;proto=https, for=proxy1 (RFC 7239)
 };
 
 struct StoreConfig {
@@ -62,14 +57,16 @@ struct ClientIpConfig {
   // Peers whose forwarding header is believed. Empty: the client is always the TCP peer.
   std::vector<Cidr> trusted_proxies;
   int ipv6_prefix = 64;  // IPv6 clients are limited per /ipv6_prefix network, 1..128
-  ClientIpHeader header = ClientIpHeader::kXForwardedFor;
+  ForwardedHeader header = ForwardedHeader::kXForwardedFor;  // which header they set
 
   friend bool operator==(const ClientIpConfig&, const ClientIpConfig&) = default;
 };
 
 struct RouteLimit {
-  std::string prefix;  // starts with '/'; unique among routes
-  Limit limit;         // algorithm defaults to sliding_log, not to the default limit's
+  // As written: starts with '/'. No two routes normalise (weir::normalize_path, trailing slash
+  // dropped) to the same prefix, so weir::RuleSet gets no duplicates.
+  std::string prefix;
+  Limit limit;  // algorithm defaults to sliding_log, not to the default limit's
 
   friend bool operator==(const RouteLimit&, const RouteLimit&) = default;
 };
@@ -147,6 +144,6 @@ std::string_view builtin_config_yaml();
 std::string_view to_string(LogLevel level);
 std::string_view to_string(StoreBackend backend);
 std::string_view to_string(StoreErrorPolicy policy);
-std::string_view to_string(ClientIpHeader header);
+std::string_view to_string(ForwardedHeader header);
 
 }  // namespace weir::config

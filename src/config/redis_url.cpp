@@ -123,10 +123,10 @@ void parse_host_port(std::string_view text, std::string_view authority, RedisUrl
       host = authority.substr(0, colon);
       port = authority.substr(colon + 1);
     }
-    if (host.empty()) fail(text, "the host is missing");
     if (port && port->find(':') != std::string_view::npos) {
       fail(text, "an IPv6 host must be written in brackets, as in redis://[::1]:6379");
     }
+    if (host.empty()) fail(text, "the host is missing");
 
     // All digits and dots: meant as IPv4, so it must be one ("10.0.0.300" is not a name).
     const bool dotted = host.find_first_not_of("0123456789.") == std::string_view::npos;
@@ -182,6 +182,7 @@ RedisUrl parse_unix(std::string_view text, std::string_view rest) {
   url.scheme = RedisUrl::Scheme::kUnix;
 
   // Credentials end at the "@/" that starts the absolute path.
+  if (rest.empty()) fail(text, "the socket path is missing");
   if (!rest.starts_with('/')) {
     const auto at = rest.find("@/");
     if (at == std::string_view::npos) fail(text, "the socket path must be absolute: unix:///path");

@@ -25,10 +25,10 @@ std::string_view kind_of(const YAML::Node& node) {
   }
 }
 
-// A quoted scalar ('100' or "100") is a string even when it looks like a number; YAML gives
-// plain scalars the tag "?" and quoted ones "!".
+// A quoted scalar ('100' or "100") is a string even when it looks like a number, and so is one
+// tagged !!str. yaml-cpp gives plain scalars the tag "?" and quoted ones "!".
 bool is_quoted(const YAML::Node& node) {
-  return node.Tag() == "!";
+  return node.Tag() != "?" && node.Tag() != "tag:yaml.org,2002:int";
 }
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -55,11 +55,11 @@ std::int64_t SlidingLog::at(std::uint32_t i) const {
   return block_[kHeader + slot];
 }
 
-// Doubles the ring (starting at two entries), never beyond `requests`, unrolling it so the
+// Doubles the ring (starting at one entry), never beyond `requests`, unrolling it so the
 // oldest timestamp sits first.
 void SlidingLog::grow(std::uint32_t requests) {
   const std::uint32_t cap = capacity();
-  const std::uint32_t wanted = cap == 0 ? 2 : (cap > requests / 2 ? requests : cap * 2);
+  const std::uint32_t wanted = cap == 0 ? 1 : (cap > requests / 2 ? requests : cap * 2);
   const std::uint32_t next = std::max(std::min(wanted, requests), cap + 1);
 
   auto* block = new std::int64_t[kHeader + next];

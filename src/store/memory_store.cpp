@@ -3,12 +3,12 @@
 #include <absl/container/flat_hash_map.h>
 #include <absl/container/flat_hash_set.h>
 #include <absl/hash/hash.h>
-#include <absl/synchronization/mutex.h>
 
 #include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <limits>
+#include <mutex>
 #include <new>
 #include <stdexcept>
 #include <string>
@@ -164,7 +164,7 @@ class alignas(64) MemoryStore::Shard {
   void set_capacity(std::size_t capacity) { capacity_ = capacity; }
 
   Decision decide(const RateKey& key, const Limit& limit, Instant now) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
 
     std::uint32_t slot;
     if (auto it = index_.find(key); it != index_.end()) {
@@ -195,7 +195,7 @@ class alignas(64) MemoryStore::Shard {
   // Examines up to `budget` slots from the sweep hand, dropping expired keys. Returns
   // {dropped, examined}.
   std::pair<std::size_t, std::size_t> sweep(Instant now, std::size_t budget) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard lock(mu_);
     return scan(now, budget);
   }
 
@@ -250,6 +250,8 @@ class alignas(64) MemoryStore::Shard {
       return slot;
     }
     // Grow by doubling, but never past the shard's bound, so a full shard wastes nothing.
+    // Shortcoming: neither the slot array nor the index shrinks after a peak; freed slots are
+    // reused, so memory stays at the high-water mark, which max_keys bounds.
     if (slots_.size() == slots_.capacity()) {
       slots_.reserve(std::min(std::max<std::size_t>(16, slots_.capacity() * 2), capacity_));
     }
@@ -318,7 +320,9 @@ class alignas(64) MemoryStore::Shard {
     }
   }
 
-  absl::Mutex mu_;
+  // std::mutex rather than absl::Mutex: the system's Abseil is not built for ThreadSanitizer,
+  // which would then not see the lock.
+  std::mutex mu_;
   std::size_t capacity_ = 0;
   std::vector<Slot> slots_;
   absl::flat_hash_set<std::uint32_t, SlotHash, SlotEq> index_;

@@ -1,5 +1,6 @@
 #include "config/config.hpp"
 
+#include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -61,7 +62,7 @@ TEST(ConfigDefaults, EmptyDocumentTakesEveryDefault) {
 
   EXPECT_TRUE(config.client_ip.trusted_proxies.empty());
   EXPECT_EQ(config.client_ip.ipv6_prefix, 64);
-  EXPECT_EQ(config.client_ip.header, ClientIpHeader::kXForwardedFor);
+  EXPECT_EQ(config.client_ip.header, ForwardedHeader::kXForwardedFor);
   EXPECT_TRUE(config.allowlist.empty());
   EXPECT_TRUE(config.blocklist.empty());
 
@@ -170,7 +171,7 @@ TEST(ConfigKeys, ReadsEveryKey) {
   EXPECT_EQ(config.client_ip.trusted_proxies,
             (std::vector<Cidr>{cidr("10.1.0.0/16"), cidr("2001:db8::/32")}));
   EXPECT_EQ(config.client_ip.ipv6_prefix, 56);
-  EXPECT_EQ(config.client_ip.header, ClientIpHeader::kForwarded);
+  EXPECT_EQ(config.client_ip.header, ForwardedHeader::kForwarded);
   EXPECT_EQ(config.allowlist, std::vector<Cidr>{cidr("192.168.0.0/16")});
   EXPECT_EQ(config.blocklist, std::vector<Cidr>{cidr("203.0.113.7/32")});
 
@@ -244,6 +245,35 @@ TEST(ConfigKeys, RedisUrlIsValidatedAndKeptWithMemoryBackend) {
 
 TEST(ConfigKeys, ShortUriLimitFollowsASmallerHeaderLimit) {
   EXPECT_EQ(load("limits_http: { max_header_bytes: 4096 }").limits_http.max_uri_bytes, 4096u);
+}
+
+TEST(ConfigKeys, NestedPrefixesAreDistinctRoutesKeptAsWritten) {
+  const Config config = load(
+      "limits:\n  routes:\n    - { prefix: /api/, requests: 1, window: 1s }\n"
+      "    - { prefix: /api/v1, requests: 2, window: 1s }\n    - { prefix: /, requests: 3, "
+      "window: 1s }\n");
+  ASSERT_EQ(config.limits.routes.size(), 3u);
+  EXPECT_EQ(config.limits.routes[0].prefix, "/api/");
+  EXPECT_EQ(config.limits.routes[1].prefix, "/api/v1");
+  EXPECT_EQ(config.limits.routes[2].prefix, "/");
+}
+
+TEST(ConfigKeys, EnumNamesRoundTripThroughToString) {
+  for (const char* name : {"trace", "debug", "info", "warn", "error", "off"}) {
+    EXPECT_EQ(to_string(load(std::string("log_level: ") + name).log_level), name);
+  }
+  for (const char* name : {"memory", "redis"}) {
+    const auto yaml = fmt::format("store: {{ backend: {}, redis_url: \"redis://h\" }}", name);
+    EXPECT_EQ(to_string(load(yaml).store.backend), name);
+  }
+  for (const char* name : {"allow", "deny", "local"}) {
+    EXPECT_EQ(to_string(load(std::string("store: { on_error: ") + name + " }").store.on_error),
+              name);
+  }
+  for (const char* name : {"x-forwarded-for", "forwarded"}) {
+    EXPECT_EQ(to_string(load(std::string("client_ip: { header: ") + name + " }").client_ip.header),
+              name);
+  }
 }
 
 // --- The built-in configuration -------------------------------------------------------------
@@ -349,7 +379,7 @@ TEST(ConfigErrors, DurationOutOfBounds) {
               HasSubstr("limits.default.window: 0ms is out of range 1ms..24h"));
   EXPECT_THAT(error_of("timeouts: { idle: 0s }"), HasSubstr("timeouts.idle: 0s is out of range"));
   EXPECT_THAT(error_of("store: { timeout: 2m }"),
-              HasSubstr("store.timeout: 2m is out of range 1ms..60s"));
+              HasSubstr("store.timeout: 2m is out of range 1ms..1m"));
   EXPECT_THAT(error_of("shutdown_grace: 99999999999999999h"),
               HasSubstr("shutdown_grace: 99999999999999999h is out of range"));
 }
@@ -404,6 +434,8 @@ TEST(ConfigErrors, StringWhereANumberIsNeeded) {
               HasSubstr("weir.yml:1:10: threads: \"many\" is not an integer"));
   EXPECT_THAT(error_of("threads: \"4\""),
               HasSubstr("threads: \"4\" is a quoted string; write the number without quotes"));
+  EXPECT_THAT(error_of("threads: !!str 4"), HasSubstr("threads: \"4\" is a quoted string"));
+  EXPECT_EQ(load("threads: !!int 4").threads, 4u);
   EXPECT_THAT(error_of("limits: { default: { requests: 1e3 } }"),
               HasSubstr("limits.default.requests: \"1e3\" is not an integer"));
   EXPECT_THAT(error_of("connections: { max: 10.5 }"),
@@ -486,8 +518,16 @@ TEST(ConfigErrors, RoutePrefixMustBeAPathAndUnique) {
   EXPECT_THAT(error_of("limits:\n  routes:\n    - { prefix: /a, requests: 1, window: 1s }\n"
                        "    - { prefix: /b, requests: 1, window: 1s }\n"
                        "    - { prefix: /a, requests: 2, window: 2s }\n"),
-              HasSubstr("weir.yml:5:17: limits.routes[2].prefix: \"/a\" is already the prefix "
-                        "of limits.routes[0]"));
+              HasSubstr("weir.yml:5:17: limits.routes[2].prefix: \"/a\" matches the same "
+                        "paths as limits.routes[0] (\"/a\")"));
+  EXPECT_THAT(error_of("limits:\n  routes:\n    - { prefix: /api, requests: 1, window: 1s }\n"
+                       "    - { prefix: \"//api/./\", requests: 2, window: 2s }\n"),
+              HasSubstr("limits.routes[1].prefix: \"//api/./\" matches the same paths as "
+                        "limits.routes[0] (\"/api\")"));
+  EXPECT_THAT(error_of("limits: { routes: [{ prefix: /%zz, requests: 1, window: 1s }] }"),
+              HasSubstr("limits.routes[0].prefix: \"/%zz\" is not a path prefix"));
+  EXPECT_THAT(error_of("limits: { routes: [{ prefix: \"/a?b\", requests: 1, window: 1s }] }"),
+              HasSubstr("limits.routes[0].prefix: \"/a?b\" is not a path prefix"));
   EXPECT_THAT(error_of("limits: { routes: [{ prefix: api, requests: 1, window: 1s }] }"),
               HasSubstr("limits.routes[0].prefix: \"api\" must start with '/'"));
   EXPECT_THAT(error_of("limits: { routes: [{ prefix: \"/a b\", requests: 1, window: 1s }] }"),

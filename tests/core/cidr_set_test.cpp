@@ -89,6 +89,33 @@ TEST(CidrSetTest, NetworksAreListedSorted) {
                                                net("2001:db8::/32")}));
 }
 
+TEST(CidrSetTest, NetworksCoveringAllOfIpv4AnswerForIpv4Addresses) {
+  CidrSet set({net("::/0"), net("::/64"), net("10.0.0.0/8"), net("2001:db8::/32")});
+  EXPECT_EQ(set.longest_match(ip("10.1.1.1")), net("10.0.0.0/8"));
+  EXPECT_EQ(set.longest_match(ip("11.1.1.1")), net("::/64"));
+  EXPECT_EQ(set.longest_match(ip("::1")), net("::/64"));
+  EXPECT_EQ(set.longest_match(ip("2001:db8::1")), net("2001:db8::/32"));
+  EXPECT_EQ(set.longest_match(ip("2001:db9::1")), net("::/0"));
+  EXPECT_TRUE(set.erase(net("::/64")));
+  EXPECT_EQ(set.longest_match(ip("11.1.1.1")), net("::/0"));
+  EXPECT_TRUE(set.erase(net("::/0")));
+  EXPECT_FALSE(set.contains(ip("11.1.1.1")));
+  // A network beside the IPv4 space does not cover it.
+  set.insert(net("::fffe:0:0/96"));
+  EXPECT_FALSE(set.contains(ip("11.1.1.1")));
+}
+
+TEST(CidrSetTest, ShortIpv4NetworksCoverTheirWholeRange) {
+  CidrSet set({net("128.0.0.0/1"), net("10.0.0.0/15")});
+  EXPECT_TRUE(set.contains(ip("255.255.255.255")));
+  EXPECT_TRUE(set.contains(ip("128.0.0.0")));
+  EXPECT_FALSE(set.contains(ip("127.255.255.255")));
+  EXPECT_EQ(set.longest_match(ip("10.1.255.255")), net("10.0.0.0/15"));
+  EXPECT_FALSE(set.contains(ip("10.2.0.0")));
+  EXPECT_TRUE(set.erase(net("128.0.0.0/1")));
+  EXPECT_FALSE(set.contains(ip("200.0.0.1")));
+}
+
 // Compares the set against a plain scan over many random networks of many lengths.
 TEST(CidrSetTest, AgreesWithLinearScanOnRandomNetworks) {
   std::mt19937_64 random(7);
@@ -122,6 +149,54 @@ TEST(CidrSetTest, AgreesWithLinearScanOnRandomNetworks) {
     }
     ASSERT_EQ(set.longest_match(probe), expected) << probe.to_string();
   }
+}
+
+// Erasing must undo exactly what inserting did, including the per-/16 summaries.
+TEST(CidrSetTest, AgreesWithLinearScanAfterRandomErasures) {
+  std::mt19937_64 random(11);
+  std::vector<Cidr> networks;
+  for (int i = 0; i < 1500; ++i) {
+    IpAddress::Bytes bytes;
+    for (auto& b : bytes)
+      b = static_cast<std::uint8_t>(random());
+    bytes[0] = 0x20;  // crowd the IPv6 networks so that they share summaries
+    const bool v4 = i % 2 == 0;
+    const IpAddress address =
+        v4 ? IpAddress::from_v4(static_cast<std::uint32_t>(random()) & 0x0f0fffff)
+           : IpAddress(bytes);
+    const int bits = v4 ? 96 + static_cast<int>(random() % 33) : static_cast<int>(random() % 129);
+    networks.push_back(Cidr{address.masked(bits), bits});
+  }
+  CidrSet set(networks);
+
+  std::vector<Cidr> kept;
+  for (const Cidr& n : networks) {
+    if (random() % 2 == 0) {
+      set.erase(n);
+    } else {
+      kept.push_back(n);
+    }
+  }
+  // Duplicates in `networks` may have been erased after being kept: put them back.
+  for (const Cidr& n : kept)
+    set.insert(n);
+
+  for (int i = 0; i < 4000; ++i) {
+    const IpAddress probe =
+        i % 2 == 0 ? networks[random() % networks.size()].network
+                   : IpAddress::from_v4(static_cast<std::uint32_t>(random()) & 0x0f0fffff);
+    std::optional<Cidr> expected;
+    for (const Cidr& n : kept) {
+      if (n.contains(probe) && (!expected || n.bits > expected->bits)) expected = n;
+    }
+    ASSERT_EQ(set.longest_match(probe), expected) << probe.to_string();
+  }
+
+  for (const Cidr& n : kept)
+    set.erase(n);
+  EXPECT_TRUE(set.empty());
+  EXPECT_FALSE(set.contains(ip("::")));
+  EXPECT_FALSE(set.contains(ip("0.0.0.0")));
 }
 
 }  // namespace

@@ -1,0 +1,330 @@
+#include "http/connection.hpp"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/read.hpp>
+
+#include "http/demo_api.hpp"
+#include "http/response.hpp"
+#include "weir/path.hpp"
+
+namespace weir::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using asio::use_awaitable;
+using SteadyClock = std::chrono::steady_clock;
+
+namespace {
+
+// Rejected requests with a body are drained (to keep the connection) only when the body is
+// small; past this, closing costs the client less than weir reading what it will throw away.
+constexpr std::uint64_t kMaxDiscardBytes = 64 * 1024;
+
+// How long, and how much, a closing connection drains what the client still sends.
+constexpr std::chrono::seconds kLinger{2};
+constexpr std::size_t kMaxLingerBytes = 256 * 1024;
+
+IpAddress to_ip_address(const asio::ip::address& address) {
+  if (address.is_v4()) return IpAddress::from_v4(address.to_v4().to_uint());
+  return IpAddress(address.to_v6().to_bytes());
+}
+
+// Lets a coroutine wait for a remote store's answer. The store calls back on this thread's
+// executor; dispatching again makes that a requirement of nobody.
+asio::awaitable<StoreResult> decide_async(Store& store, const RateKey& key, const Limit& limit) {
+  co_return co_await asio::async_initiate<decltype(use_awaitable), void(StoreResult)>(
+      [&store, &key, &limit](auto handler) {
+        auto executor = asio::get_associated_executor(handler);
+        store.decide(key, limit,
+                     [handler = std::move(handler), executor](StoreResult result) mutable {
+                       asio::dispatch(executor, [handler = std::move(handler), result]() mutable {
+                         std::move(handler)(result);
+                       });
+                     });
+      },
+      use_awaitable);
+}
+
+}  // namespace
+
+Connection::Connection(asio::ip::tcp::socket socket, Worker& worker)
+    : stream_(std::move(socket)), worker_(worker), runtime_(worker.runtime) {
+  beast::error_code ec;
+  auto endpoint = stream_.socket().remote_endpoint(ec);
+  if (!ec) peer_ = to_ip_address(endpoint.address());
+  buffer_.max_size(runtime_->request_limits.max_header_bytes + 64 * 1024);
+
+  worker_.connections.insert(this);
+  worker_.shared.metrics.connection_opened();
+  worker_.shared.open_connections.fetch_add(1, std::memory_order_relaxed);
+}
+
+Connection::~Connection() {
+  worker_.connections.erase(this);
+  worker_.shared.metrics.connection_closed();
+  worker_.shared.open_connections.fetch_sub(1, std::memory_order_relaxed);
+}
+
+void Connection::close_if_idle() {
+  if (!idle_) return;
+  beast::error_code ec;
+  stream_.socket().close(ec);
+}
+
+asio::awaitable<void> Connection::run() {
+  try {
+    while (!worker_.shared.draining.load(std::memory_order_relaxed)) {
+      // A reload swaps the worker's runtime; a connection picks it up between requests.
+      if (runtime_ != worker_.runtime) runtime_ = worker_.runtime;
+      if (!co_await wait_for_request()) break;
+      if (co_await serve_one() == Next::kClose) break;
+    }
+  } catch (const std::exception& e) {
+    // Nothing on this path throws by design; allocation failure is the one thing left.
+    SPDLOG_ERROR("connection failed: {}", e.what());
+  }
+  co_await close_gracefully();
+}
+
+// Closing a socket that still holds unread request bytes makes the kernel send a reset, which
+// can destroy the response before the client reads it. So when weir answers without reading
+// everything (an error, a rejected upload) it half-closes and drains for a moment first.
+asio::awaitable<void> Connection::close_gracefully() {
+  beast::error_code ec;
+  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  if (linger_ && !ec) {
+    stream_.expires_after(kLinger);
+    std::size_t drained = 0;
+    while (drained < kMaxLingerBytes) {
+      buffer_.clear();
+      std::size_t n = co_await stream_.async_read_some(buffer_.prepare(4096),
+                                                       asio::redirect_error(use_awaitable, ec));
+      if (ec) break;
+      drained += n;
+    }
+  }
+  stream_.socket().close(ec);
+}
+
+// Waits, under the idle deadline, until the next request's first bytes are buffered.
+asio::awaitable<bool> Connection::wait_for_request() {
+  if (buffer_.size() > 0) co_return true;
+  idle_ = true;
+  beast::error_code ec;
+  stream_.expires_after(runtime_->timeouts.idle);
+  std::size_t n = co_await stream_.async_read_some(buffer_.prepare(4096),
+                                                   asio::redirect_error(use_awaitable, ec));
+  idle_ = false;
+  if (ec) co_return false;  // closed by the peer, idle too long, or drained
+  buffer_.commit(n);
+  co_return true;
+}
+
+asio::awaitable<Connection::Next> Connection::serve_one() {
+  const Runtime& rt = *runtime_;
+  RequestMetrics& metrics = worker_.shared.metrics;
+  const auto started = SteadyClock::now();
+
+  head_.clear();
+  RequestParser parser(head_, rt.request_limits, rt.forwarded_header);
+  beast::error_code ec;
+  stream_.expires_after(rt.timeouts.header);
+  co_await bhttp::async_read_header(stream_, buffer_, parser,
+                                    asio::redirect_error(use_awaitable, ec));
+  if (ec) co_return co_await answer_read_error(parser, ec);
+
+  if (!normalize_path(head_.target, path_)) {
+    write_error(400, "bad request target", false);
+    linger_ = true;
+    metrics.count_request(worker_.request_counters, head_.method_text, DemoApi::kOtherRoute, 400);
+    co_await send();
+    co_return Next::kClose;
+  }
+
+  // The decision: lists, then the rule's limit in the store.
+  const auto decide_start = SteadyClock::now();
+  Classification c =
+      rt.limiter.classify({.peer = peer_, .forwarded = head_.forwarded, .path = path_});
+  Verdict verdict;
+  if (c.outcome == Outcome::kAllowed) {
+    const Limit& limit = rt.limiter.rules().rule(c.rule).limit;
+    std::optional<StoreResult> result = worker_.shared.store.try_decide(c.key, limit);
+    if (!result) result = co_await decide_async(worker_.shared.store, c.key, limit);
+    verdict = Limiter::finish(c, *result);
+  } else {
+    verdict = Limiter::finish(c, StoreResult{});
+  }
+  metrics.observe_decision(SteadyClock::now() - decide_start);
+
+  std::string_view route = DemoApi::route_label(path_);
+  bool keep_alive = parser.keep_alive() && ++served_ < rt.max_requests_per_connection &&
+                    !worker_.shared.draining.load(std::memory_order_relaxed);
+  int status = 0;
+
+  if (verdict.outcome == Outcome::kAllowed || verdict.outcome == Outcome::kAllowlisted) {
+    if (!co_await read_body(parser)) co_return Next::kClose;
+    keep_alive = keep_alive && !worker_.shared.draining.load(std::memory_order_relaxed);
+    DemoReply reply = DemoApi::handle(head_.method, path_, head_.target, head_.body);
+    status = reply.status;
+    Response response(out_);
+    response.start(status, keep_alive, head_.version);
+    if (!reply.allow.empty()) response.header("Allow", reply.allow);
+    if (verdict.outcome == Outcome::kAllowed) write_rate_headers(response, verdict);
+    response.json_body(reply.body, head_.method == bhttp::verb::head);
+  } else {
+    // Rejected before its body was read: drain a small body to keep the connection.
+    if (!parser.is_done() && !co_await discard_body(parser)) {
+      keep_alive = false;
+      linger_ = true;
+    }
+    Response response(out_);
+    if (verdict.outcome == Outcome::kBlocked) {
+      status = 403;
+      metrics.count_rejection(RejectReason::kBlocklist);
+      response.start(status, keep_alive, head_.version);
+      response.json_body(R"({"error":"forbidden"})");
+    } else if (verdict.outcome == Outcome::kRateLimited) {
+      status = 429;
+      metrics.count_rejection(RejectReason::kRateLimit);
+      const std::int64_t retry =
+          std::max<std::int64_t>(1, ceil_seconds(verdict.decision.retry_after));
+      response.start(status, keep_alive, head_.version);
+      response.header("Retry-After", retry);
+      response.header("Cache-Control", "no-store");
+      write_rate_headers(response, verdict);
+      char body[80];
+      int n =
+          std::snprintf(body, sizeof body, R"({"error":"too many requests","retry_after":%lld})",
+                        static_cast<long long>(retry));
+      response.json_body(std::string_view(body, static_cast<std::size_t>(n)));
+    } else {
+      status = 503;
+      const std::int64_t retry =
+          std::max<std::int64_t>(1, ceil_seconds(verdict.decision.retry_after));
+      response.start(status, keep_alive, head_.version);
+      response.header("Retry-After", retry);
+      response.json_body(R"({"error":"rate limiter unavailable"})");
+    }
+  }
+
+  metrics.count_request(worker_.request_counters, head_.method_text, route, status);
+  if (!co_await send()) co_return Next::kClose;
+  metrics.observe_request(SteadyClock::now() - started);
+  co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+void Connection::write_rate_headers(Response& response, const Verdict& verdict) const {
+  const Decision& d = verdict.decision;
+  const RuleHeaders& rule = runtime_->rule_headers[verdict.rule];
+  const std::int64_t reset = ceil_seconds(d.reset);
+
+  response.header("X-RateLimit-Limit", static_cast<std::int64_t>(d.limit));
+  response.header("X-RateLimit-Remaining", static_cast<std::int64_t>(d.remaining));
+  response.header("X-RateLimit-Reset", reset);
+  response.header("RateLimit-Policy", rule.policy);
+
+  // "name";r=REMAINING;t=RESET, formatted without a temporary string.
+  char value[160];
+  int n = std::snprintf(value, sizeof value, "%s;r=%u;t=%lld", rule.quoted_name.c_str(),
+                        d.remaining, static_cast<long long>(reset));
+  if (n > 0 && static_cast<std::size_t>(n) < sizeof value) {
+    response.header("RateLimit", std::string_view(value, static_cast<std::size_t>(n)));
+  }
+}
+
+asio::awaitable<Connection::Next> Connection::answer_read_error(RequestParser& parser,
+                                                                const beast::error_code& ec) {
+  // Expected endings first: the peer left, or a deadline passed; nothing to answer.
+  if (ec == bhttp::error::end_of_stream || ec == asio::error::eof || ec == beast::error::timeout ||
+      ec == asio::error::operation_aborted || ec == asio::error::connection_reset) {
+    co_return Next::kClose;
+  }
+
+  int status = 400;
+  std::string_view message = "malformed request";
+  switch (parser.classify(ec)) {
+    case RequestError::kUriTooLong:
+      status = 414;
+      message = "uri too long";
+      break;
+    case RequestError::kHeaderTooLarge:
+      status = 431;
+      message = "request header too large";
+      break;
+    case RequestError::kBodyTooLarge:
+      status = 413;
+      message = "request body too large";
+      break;
+    case RequestError::kUnsupportedFraming:
+      status = 501;
+      message = "unsupported transfer coding";
+      break;
+    case RequestError::kMalformed:
+    case RequestError::kNone:
+      break;
+  }
+  write_error(status, message, false);
+  linger_ = true;
+  worker_.shared.metrics.count_request(worker_.request_counters, head_.method_text,
+                                       DemoApi::kOtherRoute, status);
+  co_await send();
+  co_return Next::kClose;
+}
+
+void Connection::write_error(int status, std::string_view message, bool keep_alive) {
+  Response response(out_);
+  response.start(status, keep_alive, head_.has_line ? head_.version : 11);
+  std::string body = R"({"error":")";
+  body.append(message);  // fixed text from weir, never from the client
+  body.append(R"("})");
+  response.json_body(body);
+}
+
+asio::awaitable<bool> Connection::read_body(RequestParser& parser) {
+  if (parser.is_done()) co_return true;
+
+  // A client that sent "Expect: 100-continue" waits for leave to send the body.
+  if (head_.expect_continue) {
+    beast::error_code ec;
+    stream_.expires_after(runtime_->timeouts.body);
+    co_await asio::async_write(stream_, asio::buffer(Response::kContinue),
+                               asio::redirect_error(use_awaitable, ec));
+    if (ec) co_return false;
+  }
+
+  beast::error_code ec;
+  stream_.expires_after(runtime_->timeouts.body);
+  co_await bhttp::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+  if (!ec) co_return true;
+  co_await answer_read_error(parser, ec);
+  co_return false;
+}
+
+asio::awaitable<bool> Connection::discard_body(RequestParser& parser) {
+  // A client waiting on 100-continue will not send; nothing to drain, the connection is fine.
+  if (head_.expect_continue) co_return false;
+  auto length = parser.content_length();
+  if (!length || *length > kMaxDiscardBytes) co_return false;
+
+  beast::error_code ec;
+  stream_.expires_after(runtime_->timeouts.body);
+  co_await bhttp::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+asio::awaitable<bool> Connection::send() {
+  beast::error_code ec;
+  stream_.expires_after(runtime_->timeouts.idle);
+  co_await asio::async_write(stream_, asio::buffer(out_), asio::redirect_error(use_awaitable, ec));
+  co_return !ec;
+}
+
+}  // namespace weir::http

@@ -1,0 +1,65 @@
+// weir::http::Connection: one client connection, served as a straight-line coroutine: read a
+// request head under a deadline, decide, read the body if the request is admitted, answer,
+// and repeat while the connection is kept alive.
+#pragma once
+
+#include <utility>  // before Asio's coroutine headers (Boost 1.74 with GCC 12)
+
+#include <string>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+
+#include "http/request_parser.hpp"
+#include "http/worker.hpp"
+#include "weir/ip_address.hpp"
+#include "weir/limiter.hpp"
+
+namespace weir::http {
+
+class Connection {
+ public:
+  // Registers with `worker` until destroyed. Runs only on the worker's thread.
+  Connection(boost::asio::ip::tcp::socket socket, Worker& worker);
+  ~Connection();
+
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Serves requests until the peer leaves, a deadline passes, or the server drains.
+  boost::asio::awaitable<void> run();
+
+  // Closes the connection if it is between requests (used when draining).
+  void close_if_idle();
+
+ private:
+  enum class Next { kKeepAlive, kClose };
+
+  boost::asio::awaitable<Next> serve_one();
+  boost::asio::awaitable<bool> wait_for_request();
+  boost::asio::awaitable<Next> answer_read_error(RequestParser& parser,
+                                                 const boost::beast::error_code& ec);
+  boost::asio::awaitable<bool> read_body(RequestParser& parser);
+  boost::asio::awaitable<bool> discard_body(RequestParser& parser);
+  boost::asio::awaitable<bool> send();
+  boost::asio::awaitable<void> close_gracefully();
+
+  void write_error(int status, std::string_view message, bool keep_alive);
+  void write_rate_headers(class Response& response, const Verdict& verdict) const;
+
+  boost::beast::tcp_stream stream_;
+  Worker& worker_;
+  std::shared_ptr<const Runtime> runtime_;
+  IpAddress peer_;
+  boost::beast::flat_buffer buffer_;
+  RequestHead head_;
+  std::string path_;  // the normalised path of the current request
+  std::string out_;
+  std::uint32_t served_ = 0;
+  bool idle_ = true;
+  bool linger_ = false;  // unread request bytes may remain when closing
+};
+
+}  // namespace weir::http

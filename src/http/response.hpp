@@ -1,0 +1,43 @@
+// weir::http::Response: writes an HTTP/1.1 response head and JSON body straight into a
+// connection-owned buffer.
+//
+// weir's answers are small and few (JSON bodies, a handful of headers), so they are formatted
+// directly rather than through a generic message and serializer: one buffer, reused for every
+// response on the connection, written with one send.
+//
+//   Response r(out);
+//   r.start(429, keep_alive);
+//   r.header("Retry-After", "17");
+//   r.json_body(R"({"error":"too many requests"})");
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace weir::http {
+
+std::string_view reason_phrase(int status);
+
+class Response {
+ public:
+  // `out` is cleared; it keeps its capacity.
+  explicit Response(std::string& out) : out_(out) { out_.clear(); }
+
+  // Status line plus the headers every response carries (Date, Server, Connection).
+  void start(int status, bool keep_alive, int version = 11);
+  void header(std::string_view name, std::string_view value);
+  void header(std::string_view name, std::int64_t value);
+
+  // Content-Type: application/json, Content-Length, the blank line, then the body unless
+  // `head_only` (a HEAD request).
+  void json_body(std::string_view body, bool head_only = false);
+
+  // An interim "100 Continue", written before a body the client is waiting to send.
+  static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+ private:
+  std::string& out_;
+};
+
+}  // namespace weir::http
