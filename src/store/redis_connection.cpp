@@ -46,6 +46,8 @@ RedisConnection::RedisConnection(asio::io_context& io, const RedisStoreOptions& 
 
 RedisConnection::~RedisConnection() {
   stopping_ = true;
+  for (RedisRequest* request : waiting_)
+    delete request;
   if (context_ != nullptr) {
     redisAsyncContext* context = std::exchange(context_, nullptr);
     redisAsyncFree(context);
@@ -66,6 +68,7 @@ std::string RedisConnection::endpoint() const {
 
 void RedisConnection::resolve() {
   if (stopping_ || context_ != nullptr) return;
+  state_.store(State::kConnecting, std::memory_order_release);
   if (options_.url.scheme == config::RedisUrl::Scheme::kUnix) {
     connect({});
     return;
@@ -118,6 +121,29 @@ void RedisConnection::connect(const std::string& address) {
   connect_deadline_ = SteadyClock::now() + options_.timeout;
   arm_timer();
   send_setup();
+
+  // Requests that came before the context, in their order, behind the setup commands.
+  std::vector<RedisRequest*> waiting = std::exchange(waiting_, {});
+  for (RedisRequest* request : waiting) {
+    if (request->finished) {
+      delete request;
+    } else if (!submit(request)) {
+      request->finished = true;
+      sink_.finish(*request, RedisOutcome::kLost, nullptr);
+      delete request;
+    }
+  }
+}
+
+void RedisConnection::fail_waiting() {
+  std::vector<RedisRequest*> waiting = std::exchange(waiting_, {});
+  for (RedisRequest* request : waiting) {
+    if (!request->finished) {
+      request->finished = true;
+      sink_.finish(*request, RedisOutcome::kLost, nullptr);
+    }
+    delete request;
+  }
 }
 
 void RedisConnection::send_setup() {
@@ -206,6 +232,12 @@ void RedisConnection::on_setup_reply(redisAsyncContext* context, void* reply, vo
 }
 
 void RedisConnection::send(RedisRequest* request) {
+  if (context_ == nullptr && !stopping_ && state() == State::kConnecting) {
+    // The first connect has not started yet, or a host name is being resolved.
+    waiting_.push_back(request);
+    if (!timer_armed_ || request->deadline < timer_expiry_) arm_timer();
+    return;
+  }
   if (context_ == nullptr || stopping_ || !submit(request)) {
     request->finished = true;
     sink_.finish(*request, RedisOutcome::kLost, nullptr);
@@ -293,6 +325,8 @@ void RedisConnection::arm_timer() {
   for (const RedisRequest* request : in_flight_) {
     if (!request->finished) next = std::min(next, request->deadline);
   }
+  for (const RedisRequest* request : waiting_)
+    next = std::min(next, request->deadline);
   if (!in_flight_.empty()) {
     next = std::min(next, in_flight_.front()->started + stall_limit(options_.timeout));
   }
@@ -319,6 +353,13 @@ void RedisConnection::on_timer() {
       sink_.finish(*request, RedisOutcome::kTimeout, nullptr);
     }
   }
+  std::erase_if(waiting_, [&](RedisRequest* request) {
+    if (request->deadline > now) return false;
+    request->finished = true;
+    sink_.finish(*request, RedisOutcome::kTimeout, nullptr);
+    delete request;
+    return true;
+  });
 
   if (context_ != nullptr && state() == State::kConnecting && now >= connect_deadline_) {
     reset("connect timed out");
@@ -343,6 +384,7 @@ void RedisConnection::reset(const std::string& reason) {
 void RedisConnection::connection_failed(const std::string& reason) {
   state_.store(State::kDown, std::memory_order_release);
   if (stopping_) return;
+  fail_waiting();
   if (!failure_logged_) {
     spdlog::warn("redis connection {} to {} failed: {}; reconnecting", id_, endpoint(), reason);
     failure_logged_ = true;

@@ -26,6 +26,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/redis_asio_events.hpp"
 #include "store/redis_request.hpp"
@@ -73,6 +74,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void send_setup();
   bool submit(RedisRequest* request);
   void handle_reply(RedisRequest* request, const redisReply* reply);
+  void fail_waiting();
 
   void arm_timer();
   void on_timer();
@@ -96,7 +98,9 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   std::chrono::steady_clock::time_point timer_expiry_{};
 
   redisAsyncContext* context_ = nullptr;
-  std::atomic<State> state_{State::kDown};
+  // kConnecting from construction: requests sent before the first connect attempt (or while a
+  // host name resolves) wait in waiting_ instead of failing.
+  std::atomic<State> state_{State::kConnecting};
   std::chrono::steady_clock::time_point connect_deadline_{};
   std::chrono::milliseconds backoff_;
   bool stopping_ = false;
@@ -105,6 +109,8 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   // Requests written and not yet answered, oldest first (a timed-out one stays until its reply
   // or the connection's end, as hiredis still holds it).
   std::deque<RedisRequest*> in_flight_;
+  // Requests that arrived before there was a hiredis context to give them to; owned here.
+  std::vector<RedisRequest*> waiting_;
 };
 
 }  // namespace weir

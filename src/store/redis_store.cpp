@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -11,6 +12,7 @@
 #include <atomic>
 #include <stdexcept>
 #include <string_view>
+#include <thread>
 #include <utility>
 
 #include "store/redis_circuit_breaker.hpp"
@@ -54,11 +56,49 @@ std::string_view policy_name(RedisFailurePolicy policy) {
 
 }  // namespace
 
+// io_contexts with a thread each, for a store that runs its connections on threads of its own.
+class OwnedIo {
+ public:
+  explicit OwnedIo(unsigned threads) {
+    for (unsigned i = 0; i < std::max(1u, threads); ++i) {
+      contexts_.push_back(std::make_unique<asio::io_context>(1));
+      guards_.emplace_back(contexts_.back()->get_executor());
+    }
+    for (auto& context : contexts_) {
+      threads_.emplace_back([c = context.get()] { c->run(); });
+    }
+  }
+  ~OwnedIo() { stop(); }
+
+  std::vector<asio::io_context*> contexts() const {
+    std::vector<asio::io_context*> out;
+    for (const auto& context : contexts_)
+      out.push_back(context.get());
+    return out;
+  }
+
+  void stop() {
+    guards_.clear();
+    for (auto& context : contexts_)
+      context->stop();
+    for (auto& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+
+ private:
+  using Guard = asio::executor_work_guard<asio::io_context::executor_type>;
+  std::vector<std::unique_ptr<asio::io_context>> contexts_;
+  std::vector<Guard> guards_;
+  std::vector<std::thread> threads_;
+};
+
 class RedisStore::Impl final : public RedisRequestSink {
  public:
-  Impl(std::vector<asio::io_context*> contexts, RedisStoreOptions options, Store& local,
-       RedisStoreMetrics* metrics)
-      : options_(std::move(options)),
+  Impl(std::unique_ptr<OwnedIo> owned, std::vector<asio::io_context*> contexts,
+       RedisStoreOptions options, Store& local, RedisStoreMetrics* metrics)
+      : owned_(std::move(owned)),
+        options_(std::move(options)),
         local_(local),
         contexts_(std::move(contexts)),
         metrics_(metrics),
@@ -94,7 +134,9 @@ class RedisStore::Impl final : public RedisRequestSink {
   }
 
   ~Impl() override {
-    // Each connection frees its hiredis context; in-flight requests are dropped silently.
+    // Own threads stop first; then each connection frees its hiredis context, dropping the
+    // requests still in flight.
+    if (owned_) owned_->stop();
     connections_.clear();
   }
 
@@ -326,6 +368,7 @@ class RedisStore::Impl final : public RedisRequestSink {
         suppressed_.exchange(0, std::memory_order_relaxed), kErrorLogInterval.count());
   }
 
+  std::unique_ptr<OwnedIo> owned_;  // outlives the connections that run on it
   const RedisStoreOptions options_;
   Store& local_;
   const std::vector<asio::io_context*> contexts_;
@@ -348,7 +391,16 @@ class RedisStore::Impl final : public RedisRequestSink {
 
 RedisStore::RedisStore(std::vector<asio::io_context*> contexts, RedisStoreOptions options,
                        Store& local, RedisStoreMetrics* metrics)
-    : impl_(std::make_unique<Impl>(std::move(contexts), std::move(options), local, metrics)) {}
+    : impl_(std::make_unique<Impl>(nullptr, std::move(contexts), std::move(options), local,
+                                   metrics)) {}
+
+RedisStore::RedisStore(RedisStoreOptions options, Store& local, RedisStoreMetrics* metrics,
+                       unsigned io_threads) {
+  auto owned = std::make_unique<OwnedIo>(io_threads);
+  std::vector<asio::io_context*> contexts = owned->contexts();
+  impl_ = std::make_unique<Impl>(std::move(owned), std::move(contexts), std::move(options), local,
+                                 metrics);
+}
 
 RedisStore::~RedisStore() = default;
 

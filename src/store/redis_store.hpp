@@ -58,8 +58,15 @@ class RedisStore final : public Store {
   // or options.instances is 0.
   RedisStore(std::vector<boost::asio::io_context*> contexts, RedisStoreOptions options,
              Store& local, RedisStoreMetrics* metrics = nullptr);
-  // Closes the connections. Call it once no thread runs `contexts` any more (stopped, joined)
-  // and before they are destroyed; callbacks of requests still in flight are dropped.
+  // Runs the connections on `io_threads` threads of the store's own, for a caller whose
+  // threads the store cannot share (the HTTP server keeps its io_contexts to itself). Every
+  // request then changes thread twice, and `done` runs on one of the store's threads.
+  RedisStore(RedisStoreOptions options, Store& local, RedisStoreMetrics* metrics = nullptr,
+             unsigned io_threads = 1);
+
+  // Closes the connections (after stopping and joining the store's own threads, if any). With
+  // the caller's contexts: call it once no thread runs them any more (stopped, joined) and
+  // before they are destroyed. Callbacks of requests still in flight are dropped.
   ~RedisStore() override;
 
   RedisStore(const RedisStore&) = delete;

@@ -292,6 +292,35 @@ TEST(RedisStoreThreadTest, AnswersOnTheCallersContextEvenWithoutAConnectionOfIts
   EXPECT_EQ(instance.store.stats().ok, 3u);
 }
 
+TEST(RedisStoreThreadTest, RunsOnThreadsOfItsOwnForCallersWithoutIoContexts) {
+  RedisServer redis;
+  ManualClock clock;
+  MemoryStore local(clock);
+  RedisStore store(options_for(redis), local, nullptr, 2);
+  const Limit limit = limit_of(Algorithm::kGcra, 20, 60s);
+
+  // Plain threads, as a caller that keeps its io_contexts to itself would be.
+  std::atomic<int> admitted{0};
+  std::atomic<int> answered{0};
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 3; ++t) {
+    callers.emplace_back([&] {
+      for (int i = 0; i < 20; ++i) {
+        store.decide(client(11, "192.0.2.70"), limit, [&](StoreResult r) {
+          if (r.decision.allowed) admitted.fetch_add(1);
+          answered.fetch_add(1);
+        });
+      }
+    });
+  }
+  for (auto& caller : callers)
+    caller.join();
+
+  ASSERT_TRUE(wait_until([&] { return answered.load() == 60; }, 10s));
+  EXPECT_EQ(admitted.load(), 20);
+  EXPECT_EQ(store.stats().ok, 60u);
+}
+
 TEST(RedisStoreConnectionTest, AuthenticatesAndSelectsTheDatabase) {
   RedisServer redis({"--requirepass", "s3cret"});
   RedisStoreOptions options = options_for(redis);
@@ -310,6 +339,20 @@ TEST(RedisStoreConnectionTest, AuthenticatesAndSelectsTheDatabase) {
   redis.command({"AUTH", "s3cret"});
   redis.command({"SELECT", "3"});
   EXPECT_EQ(redis.command({"EXISTS", name}).integer, 1);
+}
+
+TEST(RedisStoreConnectionTest, ResolvesAHostNameAndHoldsRequestsMeanwhile) {
+  RedisServer redis({"--bind", "127.0.0.1", "-::1"});  // localhost may resolve to either
+  RedisStoreOptions options = options_for(redis);
+  options.url.host = "localhost";
+  Instance instance(options, 1);
+
+  // Asked at once: the connection is still resolving, so the request waits for it.
+  auto result = decide_on(instance.io[0], instance.store, client(12, "192.0.2.80"),
+                          limit_of(Algorithm::kSlidingLog, 5, 1s));
+  ASSERT_TRUE(result);
+  EXPECT_TRUE(result->decision.allowed);
+  EXPECT_EQ(instance.store.stats().ok, 1u);
 }
 
 TEST(RedisStoreConnectionTest, ConnectsOverAUnixSocket) {
