@@ -2,10 +2,10 @@
 //
 // Each decision is one atomic Lua script on the server (EVALSHA), timed by the server's clock,
 // so instances whose clocks disagree still count against one timeline. Requests are pipelined
-// over a few non-blocking connections driven by the server's own io_contexts; no weir thread
-// ever waits for Redis. When Redis cannot answer in time, the failure policy decides (allow,
-// deny, or a local MemoryStore enforcing each instance's share), and a circuit breaker keeps a
-// dead Redis from costing a timeout per request.
+// over a few non-blocking connections driven by Asio io_contexts (the server's, or the
+// store's own); no weir thread ever waits for Redis. When Redis cannot answer in time, the failure
+// policy decides (allow, deny, or a local MemoryStore enforcing each instance's share), and a
+// circuit breaker keeps a dead Redis from costing a timeout per request.
 //
 //   std::vector<boost::asio::io_context*> contexts = ...;   // one per server thread
 //   weir::MemoryStore local(clock);                         // used under on_error: local
@@ -13,7 +13,8 @@
 //   // on a thread running contexts[i]:
 //   store.decide(key, limit, [](weir::StoreResult r) { /* runs on contexts[i] */ });
 //
-// Threads: `options.connections` connections are spread round-robin over `contexts`, each
+// Threads, with the caller's io_contexts (the first constructor; the second runs the store on
+// threads of its own): `options.connections` connections are spread round-robin over them, each
 // living on one io_context. decide() from a thread running one of `contexts` uses that
 // context's own connections when it has any (no thread hop), and otherwise posts the request
 // to another context's connection; either way `done` runs on the caller's io_context. Give
