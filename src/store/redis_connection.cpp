@@ -185,12 +185,9 @@ void RedisConnection::on_connect(const redisAsyncContext* context, int status) {
     self->connection_failed(context->errstr);
     return;
   }
+  // Requests flow from now on; the connection counts as recovered once its setup has passed
+  // (a refused AUTH would otherwise read as a recovery every reconnect).
   self->state_.store(State::kReady, std::memory_order_release);
-  self->backoff_ = kFirstBackoff;
-  if (self->failure_logged_) {
-    spdlog::info("redis connection {} to {} is up again", self->id_, self->endpoint());
-    self->failure_logged_ = false;
-  }
 }
 
 void RedisConnection::on_disconnect(const redisAsyncContext* context, int /*status*/) {
@@ -217,6 +214,14 @@ void RedisConnection::on_setup_reply(redisAsyncContext* context, void* reply, vo
   }
 
   const auto* script = static_cast<const RedisScript*>(step);
+  if (script == redis_scripts().back()) {
+    // The last setup reply: AUTH and SELECT passed.
+    self->backoff_ = kFirstBackoff;
+    if (self->failure_logged_) {
+      spdlog::info("redis connection {} to {} is up again", self->id_, self->endpoint());
+      self->failure_logged_ = false;
+    }
+  }
   const bool loaded =
       r->type == REDIS_REPLY_STRING && std::string_view(r->str, r->len) == script->sha1;
   if (!loaded) {

@@ -25,11 +25,13 @@ std::string key_base(std::string_view prefix, const RateKey& key) {
   return fmt::format("{}:{{{}:{}}}", prefix, key.rule, key.client.to_string());
 }
 
-// Error replies that mean "not now" rather than "never": the server is starting, busy with a
-// slow script, a replica after failover, or a cluster without a quorum.
+// Error replies that say the server cannot serve this connection now: it is starting, busy
+// with a slow script, a replica after failover, a cluster without a quorum, or it refused the
+// password. They count toward the circuit breaker like a timeout.
 bool is_unavailable_error(std::string_view text) {
-  constexpr std::array<std::string_view, 6> kPrefixes{"LOADING",    "BUSY",     "READONLY",
-                                                      "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"};
+  constexpr std::array<std::string_view, 8> kPrefixes{"LOADING",    "BUSY",     "READONLY",
+                                                      "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+                                                      "NOAUTH",     "WRONGPASS"};
   for (const auto prefix : kPrefixes) {
     if (text.starts_with(prefix)) return true;
   }

@@ -249,6 +249,18 @@ TEST(RedisFailureTest, TimedOutRequestIsDecidedByThePolicyAndNeverSentTwice) {
   EXPECT_EQ(redis.command({"ZCARD", log}).integer, 1);
 }
 
+TEST(RedisFailureTest, RefusedPasswordIsDecidedByThePolicyAndOpensTheBreaker) {
+  RedisServer redis({"--requirepass", "right"});
+  RedisStoreOptions options = options_for(redis, RedisFailurePolicy::kDeny);
+  options.url.password = "wrong";
+  Instance instance(options, 1);
+
+  const Burst b = burst(instance, client(5, "192.0.2.40"));
+  EXPECT_EQ(b.unavailable, 5);
+  EXPECT_EQ(instance.store.stats().ok, 0u);
+  EXPECT_TRUE(wait_until([&] { return instance.store.fallback_active(); }, 2s));
+}
+
 TEST(RedisFailureTest, UnreachableRedisAtStartupIsDecidedByThePolicy) {
   RedisServer redis;
   RedisStoreOptions options = options_for(redis, RedisFailurePolicy::kLocal);
