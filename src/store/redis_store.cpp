@@ -194,8 +194,8 @@ class RedisStore::Impl final : public RedisRequestSink {
     switch (outcome) {
       case RedisOutcome::kReply:
         if (reply->kind == RedisReplyKind::kDecision) {
+          count(Result::kOk);  // before the breaker may close: readers see ok counted first
           breaker_.record_success();
-          count(Result::kOk);
           deliver(request, StoreResult{reply->decision, false});
           return;
         }

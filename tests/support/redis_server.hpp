@@ -48,7 +48,15 @@ class RedisServer {
       : port_(free_port()),
         unix_socket_("/tmp/weir-test-redis-" + std::to_string(port_) + ".sock"),
         extra_(std::move(extra)) {
-    start();
+    // Another process may take the free port before redis-server binds it: try another.
+    for (int attempt = 0; attempt < 3 && pid_ <= 0; ++attempt) {
+      if (attempt > 0) {
+        port_ = free_port();
+        unix_socket_ = "/tmp/weir-test-redis-" + std::to_string(port_) + ".sock";
+      }
+      launch();
+    }
+    if (pid_ <= 0) throw std::runtime_error("redis-server did not start");
   }
   ~RedisServer() {
     disconnect();
@@ -71,36 +79,12 @@ class RedisServer {
   }
 
   // Starts redis-server on port() and waits until it answers PING. Throws if it does not
-  // within five seconds.
+  // within five seconds, or if it exits (the port was taken meanwhile).
   void start() {
     if (pid_ > 0) return;
-    const std::string port = std::to_string(port_);
-    pid_ = fork();
-    if (pid_ < 0) throw std::runtime_error("fork failed");
-    if (pid_ == 0) {
-      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
-      const int null = open("/dev/null", O_WRONLY);
-      dup2(null, STDOUT_FILENO);
-      dup2(null, STDERR_FILENO);
-      std::vector<std::string> args{"redis-server", "--port",       port,        "--bind",
-                                    "127.0.0.1",    "--save",       "",          "--appendonly",
-                                    "no",           "--unixsocket", unix_socket_};
-      args.insert(args.end(), extra_.begin(), extra_.end());
-      std::vector<char*> argv;
-      for (auto& arg : args)
-        argv.push_back(arg.data());
-      argv.push_back(nullptr);
-      execvp("redis-server", argv.data());
-      _exit(127);
+    if (!launch()) {
+      throw std::runtime_error("redis-server did not start on port " + std::to_string(port_));
     }
-
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (ping()) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    stop();
-    throw std::runtime_error("redis-server did not answer PING on port " + port);
   }
 
   // Kills the server at once, as a crash would; it forgets everything (no persistence).
@@ -150,6 +134,43 @@ class RedisServer {
   }
 
  private:
+  // Forks redis-server and waits for its PING. False, with nothing left running, when it exits
+  // or stays silent for five seconds.
+  bool launch() {
+    const std::string port = std::to_string(port_);
+    pid_ = fork();
+    if (pid_ < 0) throw std::runtime_error("fork failed");
+    if (pid_ == 0) {
+      prctl(PR_SET_PDEATHSIG, SIGKILL);  // never outlive the test
+      const int null = open("/dev/null", O_WRONLY);
+      dup2(null, STDOUT_FILENO);
+      dup2(null, STDERR_FILENO);
+      std::vector<std::string> args{"redis-server", "--port",       port,        "--bind",
+                                    "127.0.0.1",    "--save",       "",          "--appendonly",
+                                    "no",           "--unixsocket", unix_socket_};
+      args.insert(args.end(), extra_.begin(), extra_.end());
+      std::vector<char*> argv;
+      for (auto& arg : args)
+        argv.push_back(arg.data());
+      argv.push_back(nullptr);
+      execvp("redis-server", argv.data());
+      _exit(127);
+    }
+
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (ping()) return true;
+      int status = 0;
+      if (waitpid(pid_, &status, WNOHANG) == pid_) {  // exited: the port was taken
+        pid_ = -1;
+        return false;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    stop();
+    return false;
+  }
+
   static std::uint16_t free_port() {
     const int fd = socket(AF_INET, SOCK_STREAM, 0);
     sockaddr_in address{};
@@ -177,15 +198,20 @@ class RedisServer {
     return value;
   }
 
+  // True when our server answers on the port: INFO names its process id, so another test's
+  // server that took the port meanwhile is not mistaken for ours. A server that wants a
+  // password answers NOAUTH, which is taken as up.
   bool ping() {
     timeval timeout{0, 200'000};
     redisContext* context = redisConnectWithTimeout("127.0.0.1", port_, timeout);
     bool ok = false;
     if (context != nullptr && context->err == 0) {
-      auto* reply = static_cast<redisReply*>(redisCommand(context, "PING"));
-      // PONG, or NOAUTH from a server that wants a password: either way it is up.
-      ok = reply != nullptr &&
-           (reply->type == REDIS_REPLY_STATUS || reply->type == REDIS_REPLY_ERROR);
+      auto* reply = static_cast<redisReply*>(redisCommand(context, "INFO server"));
+      if (reply != nullptr && reply->type == REDIS_REPLY_ERROR) ok = true;
+      if (reply != nullptr && reply->type == REDIS_REPLY_STRING) {
+        const std::string info(reply->str, reply->len);
+        ok = info.find("process_id:" + std::to_string(pid_) + "\r") != std::string::npos;
+      }
       if (reply != nullptr) freeReplyObject(reply);
     }
     if (context != nullptr) redisFree(context);
