@@ -69,9 +69,9 @@ int run(weir::config::Config config) {
   options.housekeeping = [&store, &clock] { store.sweep(clock.now(), 100'000); };
 
   auto runtime = weir::http::make_runtime(config);
-  weir::http::Server server(options, runtime, store, request_metrics, registry);
+  weir::http::Server server(options, runtime, request_metrics, registry);
   try {
-    server.start();
+    server.start(store);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;

@@ -285,10 +285,50 @@ ConnectionsConfig read_connections(const YamlField& field) {
   return connections;
 }
 
+// The proxy-mode keys: upstream, upstream_host, upstream_pool and upstream_timeouts.
+void read_upstream(const YamlField& root, Config& config) {
+  // An empty URL means "not set", as for store.redis_url.
+  if (const auto f = root.child("upstream"); f.given()) {
+    const std::string text = f.as_string();
+    if (!text.empty()) {
+      try {
+        config.upstream = parse_upstream_url(text);
+      } catch (const ConfigError& error) {
+        f.fail(error.what());
+      }
+    }
+  }
+
+  if (const auto f = root.child("upstream_host"); f.given()) {
+    config.upstream_host = f.as_string();
+    if (!config.upstream_host.empty() && !is_host_header_value(config.upstream_host)) {
+      f.fail(quote(config.upstream_host) +
+             " is not a host (use a host name or IP address with an optional :port, such as "
+             "api.example.com or [::1]:3000)");
+    }
+  }
+
+  const auto pool = root.child("upstream_pool");
+  pool.expect_map({"max_idle"});
+  if (const auto f = pool.child("max_idle"); f.given()) {
+    config.upstream_pool.max_idle = as_u32(f, 0, 100'000);
+  }
+
+  const auto timeouts = root.child("upstream_timeouts");
+  timeouts.expect_map({"connect", "response"});
+  for (auto [key, target] : {std::pair{"connect", &config.upstream_timeouts.connect},
+                             std::pair{"response", &config.upstream_timeouts.response}}) {
+    if (const auto f = timeouts.child(key); f.given()) {
+      *target = f.as_duration(milliseconds(1), hours(1));
+    }
+  }
+}
+
 Config read_config(const YamlField& root) {
   root.expect_map({"listen", "metrics_listen", "threads", "log_level", "shutdown_grace", "store",
                    "client_ip", "allowlist", "blocklist", "limits", "timeouts", "limits_http",
-                   "connections", "max_requests_per_connection", "max_in_flight"});
+                   "connections", "max_requests_per_connection", "max_in_flight", "upstream",
+                   "upstream_host", "upstream_pool", "upstream_timeouts"});
   Config config;
 
   if (const auto f = root.child("listen"); f.given()) config.listen = read_listen(f);
@@ -319,6 +359,7 @@ Config read_config(const YamlField& root) {
   if (const auto f = root.child("max_in_flight"); f.given()) {
     config.max_in_flight = as_u32(f, 0, 10'000'000);
   }
+  read_upstream(root, config);
   return config;
 }
 

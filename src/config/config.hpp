@@ -23,6 +23,7 @@
 #include "config/config_error.hpp"
 #include "config/listen_address.hpp"
 #include "config/redis_url.hpp"
+#include "config/upstream_url.hpp"
 #include "weir/cidr.hpp"
 #include "weir/client_resolver.hpp"
 #include "weir/limit.hpp"
@@ -104,6 +105,21 @@ struct ConnectionsConfig {
   friend bool operator==(const ConnectionsConfig&, const ConnectionsConfig&) = default;
 };
 
+// Idle upstream connections kept for reuse in proxy mode.
+struct UpstreamPoolConfig {
+  std::uint32_t max_idle = 64;  // per server thread, 0..100000; 0 opens one per request
+
+  friend bool operator==(const UpstreamPoolConfig&, const UpstreamPoolConfig&) = default;
+};
+
+// Deadlines on the upstream side in proxy mode, each 1ms..1h.
+struct UpstreamTimeoutsConfig {
+  std::chrono::milliseconds connect{std::chrono::seconds(5)};    // name lookup and TCP connect
+  std::chrono::milliseconds response{std::chrono::seconds(60)};  // each wait on the upstream
+
+  friend bool operator==(const UpstreamTimeoutsConfig&, const UpstreamTimeoutsConfig&) = default;
+};
+
 struct Config {
   ListenAddress listen{"0.0.0.0", 8000};
   ListenAddress metrics_listen{"0.0.0.0", 9090};
@@ -120,6 +136,13 @@ struct Config {
   ConnectionsConfig connections;
   std::uint32_t max_requests_per_connection = 1000;  // 1..1000000000
   std::uint32_t max_in_flight = 0;                   // requests being handled; 0 = unlimited
+
+  // Proxy mode: every admitted request is forwarded here. Unset (or "" in the file): weir
+  // serves its demo API instead.
+  std::optional<UpstreamUrl> upstream;
+  std::string upstream_host;  // the Host sent upstream; empty keeps the client's
+  UpstreamPoolConfig upstream_pool;
+  UpstreamTimeoutsConfig upstream_timeouts;
 
   // Where this came from, for logs: the file path, or "<builtin>".
   std::string source;

@@ -11,6 +11,7 @@
 #include <boost/beast/http/read.hpp>
 
 #include "http/demo_api.hpp"
+#include "http/proxy_exchange.hpp"
 #include "http/response.hpp"
 #include "weir/path.hpp"
 
@@ -134,7 +135,7 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   const auto started = SteadyClock::now();
 
   head_.clear();
-  RequestParser parser(head_, rt.request_limits, rt.forwarded_header);
+  RequestParser parser(head_, rt.request_limits, rt.forwarded_header, rt.proxy.has_value());
   beast::error_code ec;
   stream_.expires_after(rt.timeouts.header);
   co_await bhttp::async_read_header(stream_, buffer_, parser,
@@ -156,20 +157,23 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   Verdict verdict;
   if (c.outcome == Outcome::kAllowed) {
     const Limit& limit = rt.limiter.rules().rule(c.rule).limit;
-    std::optional<StoreResult> result = worker_.shared.store.try_decide(c.key, limit);
-    if (!result) result = co_await decide_async(worker_.shared.store, c.key, limit);
+    std::optional<StoreResult> result = worker_.shared.store->try_decide(c.key, limit);
+    if (!result) result = co_await decide_async(*worker_.shared.store, c.key, limit);
     verdict = Limiter::finish(c, *result);
   } else {
     verdict = Limiter::finish(c, StoreResult{});
   }
   metrics.observe_decision(SteadyClock::now() - decide_start);
 
-  std::string_view route = DemoApi::route_label(path_);
+  // Proxy mode labels requests by rule, as its paths are the upstream's and unbounded.
+  std::string_view route = rt.proxy ? std::string_view(rt.limiter.rules().rule(c.rule).name)
+                                    : DemoApi::route_label(path_);
   bool keep_alive = parser.keep_alive() && ++served_ < rt.max_requests_per_connection &&
                     !worker_.shared.draining.load(std::memory_order_relaxed);
   int status = 0;
 
   if (verdict.outcome == Outcome::kAllowed || verdict.outcome == Outcome::kAllowlisted) {
+    if (rt.proxy) co_return co_await forward(parser, verdict, route, keep_alive, started);
     if (!co_await read_body(parser)) co_return Next::kClose;
     keep_alive = keep_alive && !worker_.shared.draining.load(std::memory_order_relaxed);
     DemoReply reply = DemoApi::handle(head_.method, path_, head_.target, head_.body);
@@ -219,6 +223,38 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   if (!co_await send()) co_return Next::kClose;
   metrics.observe_request(SteadyClock::now() - started);
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
+}
+
+// Proxy mode's handler: the upstream answers, through a ProxyExchange that streams both ways.
+asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser, const Verdict& verdict,
+                                                      std::string_view route, bool keep_alive,
+                                                      SteadyClock::time_point started) {
+  const Runtime& rt = *runtime_;
+  RequestMetrics& metrics = worker_.shared.metrics;
+
+  // out_ holds only the rate-limit header lines, for the exchange to add to its answer.
+  Response rate_headers(out_);
+  if (verdict.outcome == Outcome::kAllowed) write_rate_headers(rate_headers, verdict);
+
+  ProxyExchange exchange(*rt.proxy, rt.timeouts, worker_.upstream_pool, metrics);
+  const ProxyResult result = co_await exchange.run(ProxyRequest{
+      .client = stream_,
+      .client_buffer = buffer_,
+      .parser = parser,
+      .head = head_,
+      .peer = peer_,
+      .rate_headers = out_,
+      .keep_alive = keep_alive,
+      .draining = worker_.shared.draining,
+  });
+  if (result.client_error) co_return co_await answer_read_error(parser, result.client_error);
+
+  linger_ = linger_ || result.linger;
+  if (result.status != 0)
+    metrics.count_request(worker_.request_counters, head_.method_text, route, result.status);
+  if (!result.complete) co_return Next::kClose;
+  metrics.observe_request(SteadyClock::now() - started);
+  co_return result.keep_alive ? Next::kKeepAlive : Next::kClose;
 }
 
 void Connection::write_rate_headers(Response& response, const Verdict& verdict) const {

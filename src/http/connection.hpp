@@ -5,7 +5,9 @@
 
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 with GCC 12)
 
+#include <chrono>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -38,6 +40,9 @@ class Connection {
   enum class Next { kKeepAlive, kClose };
 
   boost::asio::awaitable<Next> serve_one();
+  boost::asio::awaitable<Next> forward(RequestParser& parser, const Verdict& verdict,
+                                       std::string_view route, bool keep_alive,
+                                       std::chrono::steady_clock::time_point started);
   boost::asio::awaitable<bool> wait_for_request();
   boost::asio::awaitable<Next> answer_read_error(RequestParser& parser,
                                                  const boost::beast::error_code& ec);

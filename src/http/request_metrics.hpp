@@ -52,6 +52,10 @@ class RequestMetrics {
   void observe_decision(std::chrono::nanoseconds d) { metrics_.decision_duration.observe(d); }
   void observe_request(std::chrono::nanoseconds d) { metrics_.request_duration.observe(d); }
 
+  // weir_upstream_errors_total{kind}; `kind` is one of metrics::upstream_error::kAll. Takes the
+  // family's shared lock, which is fine for failures.
+  void count_upstream_error(std::string_view kind) { metrics_.upstream_errors.with({kind}).inc(); }
+
  private:
   metrics::ServerMetrics& metrics_;
   metrics::Counter* rejections_[static_cast<int>(RejectReason::kCount)];

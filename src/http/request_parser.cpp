@@ -7,20 +7,38 @@ namespace weir::http {
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 
+namespace {
+
+// True when the header line that starts at `name` continues on the next line (obs-fold, RFC
+// 9112 section 5.2). Beast joins such lines into one value, so only the raw bytes show the
+// fold. Beast hands on_field `name` as a view into its input, where the line runs on from the
+// name to its CRLF, and it has already checked that one more byte follows that CRLF: the byte
+// that decides a fold.
+bool continues_on_next_line(std::string_view name) {
+  // Beast refused any CR not followed by LF, so the first CR is the line's end.
+  const char* p = name.data() + name.size();
+  while (*p != '\r')
+    ++p;
+  return p[2] == ' ' || p[2] == '\t';
+}
+
+}  // namespace
+
 void RequestHead::clear() {
   method = bhttp::verb::unknown;
   method_text.clear();
   target.clear();
   forwarded.clear();
   body.clear();
+  fields.clear();
   version = 11;
   expect_continue = false;
   has_line = false;
 }
 
 RequestParser::RequestParser(RequestHead& head, const RequestLimits& limits,
-                             std::string_view forwarded_header)
-    : head_(head), limits_(limits), forwarded_header_(forwarded_header) {
+                             std::string_view forwarded_header, bool keep_fields)
+    : head_(head), limits_(limits), forwarded_header_(forwarded_header), keep_fields_(keep_fields) {
   header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
   body_limit(limits.max_body_bytes);
 }
@@ -60,6 +78,20 @@ void RequestParser::on_field_impl(bhttp::field name, std::string_view name_strin
     ec = bhttp::error::header_limit;
     return;
   }
+  if (continues_on_next_line(name_string)) {
+    ec = bhttp::error::bad_value;
+    return;
+  }
+  // Two Hosts could name two different sites to two different readers.
+  if (name == bhttp::field::host) {
+    if (seen_host_) {
+      ec = bhttp::error::bad_value;
+      return;
+    }
+    seen_host_ = true;
+  }
+  if (keep_fields_) head_.fields.add(name, name_string, value);
+
   if (name_string.size() == forwarded_header_.size() &&
       beast::iequals(name_string, forwarded_header_)) {
     if (!head_.forwarded.empty()) head_.forwarded.append(", ");
@@ -82,18 +114,20 @@ void RequestParser::on_body_init_impl(const boost::optional<std::uint64_t>& cont
     ec = bhttp::error::body_limit;
     return;
   }
-  if (content_length) head_.body.reserve(static_cast<std::size_t>(*content_length));
+  if (content_length && !keep_fields_) {
+    head_.body.reserve(static_cast<std::size_t>(*content_length));
+  }
 }
 
-std::size_t RequestParser::on_body_impl(std::string_view body, beast::error_code&) {
-  head_.body.append(body);
+std::size_t RequestParser::on_body_impl(std::string_view body, beast::error_code& ec) {
+  if (window_ != nullptr) return window_->fill(body, ec);
+  if (!keep_fields_) head_.body.append(body);
   return body.size();
 }
 
 std::size_t RequestParser::on_chunk_body_impl(std::uint64_t, std::string_view body,
-                                              beast::error_code&) {
-  head_.body.append(body);
-  return body.size();
+                                              beast::error_code& ec) {
+  return on_body_impl(body, ec);
 }
 
 }  // namespace weir::http

@@ -3,7 +3,14 @@
 //
 // A full header map is never built: the limiter needs the method, target, one forwarding
 // header and the framing, and the demo API needs the body. Limits are enforced while parsing,
-// so an oversized request costs no more than its limit.
+// so an oversized request costs no more than its limit. In proxy mode the parser also keeps
+// every field (in one arena, RequestHead::fields) and hands the body to a fixed window instead
+// of collecting it (stream_body_to).
+//
+// Requests that front ends and back ends could read differently (request smuggling) are
+// refused as malformed: Beast refuses Content-Length with Transfer-Encoding, differing
+// Content-Lengths, and bare CR or LF; this parser adds obsolete line folding, which Beast would
+// accept and join, and a second Host.
 #pragma once
 
 #include <cstddef>
@@ -14,6 +21,9 @@
 #include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/field.hpp>
 #include <boost/beast/http/verb.hpp>
+
+#include "http/proxy_buffer.hpp"
+#include "http/proxy_headers.hpp"
 
 namespace weir::http {
 
@@ -41,7 +51,8 @@ struct RequestHead {
   std::string method_text;
   std::string target;
   std::string forwarded;  // all lines of the configured forwarding header, joined by ", "
-  std::string body;
+  std::string body;       // demo mode only: proxy mode streams the body instead
+  ProxyHeaders fields;    // proxy mode only: every field, as received
   int version = 11;
   bool expect_continue = false;
   bool has_line = false;  // the request line was parsed
@@ -52,11 +63,17 @@ struct RequestHead {
 class RequestParser final : public boost::beast::http::basic_parser<true> {
  public:
   // `forwarded_header` (lowercase) names the header whose lines are collected into
-  // head.forwarded.
-  RequestParser(RequestHead& head, const RequestLimits& limits, std::string_view forwarded_header);
+  // head.forwarded. With `keep_fields` (proxy mode), every field is kept in head.fields and the
+  // body is never collected into head.body: it is streamed (stream_body_to) or dropped.
+  RequestParser(RequestHead& head, const RequestLimits& limits, std::string_view forwarded_header,
+                bool keep_fields = false);
 
   // Classifies a parse failure. `ec` is what the read returned.
   RequestError classify(const boost::beast::error_code& ec) const;
+
+  // Sends body bytes read from now on into `window` (not owned; nullptr stops it). A read
+  // ends with http::error::need_buffer when the window is full: drain it, then read again.
+  void stream_body_to(ProxyBuffer* window) { window_ = window; }
 
  private:
   void on_request_impl(boost::beast::http::verb method, std::string_view method_str,
@@ -76,6 +93,9 @@ class RequestParser final : public boost::beast::http::basic_parser<true> {
   RequestHead& head_;
   const RequestLimits& limits_;
   std::string_view forwarded_header_;
+  ProxyBuffer* window_ = nullptr;
+  bool keep_fields_;
+  bool seen_host_ = false;
   std::size_t fields_ = 0;
   RequestError error_ = RequestError::kNone;
 };

@@ -70,6 +70,7 @@ std::shared_ptr<const Runtime> make_runtime(const config::Config& config) {
       config.client_ip.header == ForwardedHeader::kForwarded ? "forwarded" : "x-forwarded-for";
   runtime->timeouts = Timeouts{config.timeouts.header, config.timeouts.body, config.timeouts.idle};
   runtime->max_requests_per_connection = config.max_requests_per_connection;
+  runtime->proxy = make_upstream_options(config);
   return runtime;
 }
 

@@ -8,12 +8,14 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <boost/beast/http/field.hpp>
 
 #include "http/request_parser.hpp"
+#include "http/upstream_options.hpp"
 #include "weir/limiter.hpp"
 
 namespace weir::config {
@@ -43,6 +45,7 @@ struct Runtime {
   std::string_view forwarded_header = "x-forwarded-for";  // or "forwarded"; lowercase
   Timeouts timeouts;
   std::uint32_t max_requests_per_connection = 1000;
+  std::optional<UpstreamOptions> proxy;  // set in proxy mode; unset, the demo API answers
 };
 
 // Builds the runtime of a validated configuration. Throws only on a configuration the loader

@@ -87,9 +87,8 @@ asio::awaitable<void> accept_loop(Worker& worker) {
 }  // namespace
 
 struct Server::Impl {
-  Impl(ServerOptions o, std::shared_ptr<const Runtime> r, Store& store, RequestMetrics& m,
-       metrics::Registry& reg)
-      : options(std::move(o)), runtime(std::move(r)), context{store, m}, registry(reg) {}
+  Impl(ServerOptions o, std::shared_ptr<const Runtime> r, RequestMetrics& m, metrics::Registry& reg)
+      : options(std::move(o)), runtime(std::move(r)), context{nullptr, m}, registry(reg) {}
 
   ServerOptions options;
   std::shared_ptr<const Runtime> runtime;
@@ -112,30 +111,39 @@ struct Server::Impl {
   asio::awaitable<void> housekeeping();
 };
 
-Server::Server(ServerOptions options, std::shared_ptr<const Runtime> runtime, Store& store,
+Server::Server(ServerOptions options, std::shared_ptr<const Runtime> runtime,
                RequestMetrics& metrics, metrics::Registry& registry)
-    : impl_(std::make_unique<Impl>(std::move(options), std::move(runtime), store, metrics,
-                                   registry)) {}
+    : impl_(std::make_unique<Impl>(std::move(options), std::move(runtime), metrics, registry)) {
+  Impl& s = *impl_;
+  unsigned threads = s.options.threads;
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < threads; ++i) {
+    s.workers.push_back(std::make_unique<Worker>(s.context));
+    s.workers.back()->runtime = s.runtime;
+  }
+}
+
+std::vector<asio::io_context*> Server::contexts() {
+  std::vector<asio::io_context*> contexts;
+  for (auto& worker : impl_->workers)
+    contexts.push_back(&worker->io);
+  return contexts;
+}
 
 Server::~Server() {
   stop();
   wait();
 }
 
-void Server::start() {
+void Server::start(Store& store) {
   Impl& s = *impl_;
-  unsigned threads = s.options.threads;
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-
-  for (unsigned i = 0; i < threads; ++i) {
-    s.workers.push_back(std::make_unique<Worker>(s.context));
-    s.workers.back()->runtime = s.runtime;
-  }
+  s.context.store = &store;
+  const bool reuse_port = s.workers.size() > 1;
 
   // The first acceptor may be asked for port 0; the others must share the port it got.
   tcp::endpoint endpoint = make_endpoint(s.options.listen_host, s.options.listen_port);
   for (auto& worker : s.workers) {
-    worker->acceptor.emplace(open_acceptor(worker->io, endpoint, threads > 1));
+    worker->acceptor.emplace(open_acceptor(worker->io, endpoint, reuse_port));
     endpoint.port(worker->acceptor->local_endpoint().port());
   }
   s.port = endpoint.port();

@@ -3,8 +3,9 @@
 // lives on one thread from accept to close, so nothing on the request path is shared but the
 // immutable Runtime, the store and the metrics' atomics.
 //
-//   weir::http::Server server(options, runtime, store, metrics, registry);
-//   server.start();          // binds; throws with the address on failure
+//   weir::http::Server server(options, runtime, metrics, registry);
+//   MyStore store(server.contexts());   // a remote store runs on the server's threads
+//   server.start(store);     // binds; throws with the address on failure
 //   server.wait();           // returns after SIGTERM/SIGINT and a graceful drain
 #pragma once
 
@@ -19,6 +20,10 @@
 #include "http/request_metrics.hpp"
 #include "http/runtime.hpp"
 #include "weir/store.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace weir::metrics {
 class Registry;
@@ -39,16 +44,20 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(ServerOptions options, std::shared_ptr<const Runtime> runtime, Store& store,
-         RequestMetrics& metrics, metrics::Registry& registry);
+  // Creates the threads' io_contexts (not yet running).
+  Server(ServerOptions options, std::shared_ptr<const Runtime> runtime, RequestMetrics& metrics,
+         metrics::Registry& registry);
   ~Server();
 
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds both listeners and starts the threads. Throws std::runtime_error naming the address
-  // when a listener cannot be bound.
-  void start();
+  // One io_context per server thread, for stores that do their I/O on those threads.
+  std::vector<boost::asio::io_context*> contexts();
+
+  // Binds both listeners and starts the threads; `store` must outlive the server. Throws
+  // std::runtime_error naming the address when a listener cannot be bound.
+  void start(Store& store);
 
   // Blocks until a shutdown completes (a signal or stop()).
   void wait();

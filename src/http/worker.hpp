@@ -15,6 +15,7 @@
 
 #include "http/request_metrics.hpp"
 #include "http/runtime.hpp"
+#include "http/upstream_pool.hpp"
 #include "weir/store.hpp"
 
 namespace weir::http {
@@ -23,7 +24,7 @@ class Connection;
 
 // What every worker shares: all of it thread-safe.
 struct ServerContext {
-  Store& store;
+  Store* store = nullptr;  // set before the threads start
   RequestMetrics& metrics;
   std::atomic<bool> draining{false};
   std::atomic<long> open_connections{0};
@@ -38,6 +39,7 @@ struct Worker {
   std::shared_ptr<const Runtime> runtime;
   absl::flat_hash_set<Connection*> connections;
   RequestCounterCache request_counters;
+  UpstreamPool upstream_pool;  // proxy mode's idle upstream connections
   std::thread thread;
 };
 

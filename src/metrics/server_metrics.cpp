@@ -42,9 +42,15 @@ ServerMetrics::ServerMetrics(Registry& registry, std::size_t max_request_series)
       decision_duration(
           registry.histogram("weir_decision_duration_seconds",
                              "Time to decide whether to allow or reject a request, in seconds.",
-                             to_vector(kDecisionDurationBounds))) {
+                             to_vector(kDecisionDurationBounds))),
+      upstream_errors(registry.counter_family(
+          "weir_upstream_errors_total",
+          "Proxied requests that failed on the upstream side, by kind of failure.", {"kind"},
+          upstream_error::kAll.size())) {
   for (std::string_view why : reason::kAll)
     rate_limited.with({why});
+  for (std::string_view kind : upstream_error::kAll)
+    upstream_errors.with({kind});
   register_process_metrics(registry);
 }
 

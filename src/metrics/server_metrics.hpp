@@ -31,6 +31,15 @@ inline constexpr std::array<std::string_view, 5> kAll = {kRateLimit, kBlocklist,
                                                          kConnectionLimit};
 }  // namespace reason
 
+// The `kind` label values of weir_upstream_errors_total, each with a series from start-up.
+namespace upstream_error {
+inline constexpr std::string_view kConnect = "connect";    // no connection (refused, no route)
+inline constexpr std::string_view kTimeout = "timeout";    // the upstream did not answer in time
+inline constexpr std::string_view kClosed = "closed";      // it closed or reset mid-exchange
+inline constexpr std::string_view kProtocol = "protocol";  // it answered with malformed HTTP
+inline constexpr std::array<std::string_view, 4> kAll = {kConnect, kTimeout, kClosed, kProtocol};
+}  // namespace upstream_error
+
 // The `path` label for a request that matched no rule and no built-in route. The raw request
 // path is never a label value: clients choose it, so it would make series without bound.
 inline constexpr std::string_view kOtherPath = "other";
@@ -72,6 +81,8 @@ struct ServerMetrics {
   Histogram& request_duration;
   // weir_decision_duration_seconds: time to decide allow or reject, store round trip included.
   Histogram& decision_duration;
+  // weir_upstream_errors_total{kind}: proxied requests that failed on the upstream side.
+  Family<Counter>& upstream_errors;
 };
 
 }  // namespace weir::metrics

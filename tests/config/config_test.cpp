@@ -560,5 +560,59 @@ TEST(ConfigErrors, BadRedisUrlHidesThePassword) {
   EXPECT_THAT(message, Not(HasSubstr("hunter2")));
 }
 
+// --- Proxy mode ---------------------------------------------------------------------------
+
+TEST(ConfigProxy, WithoutUpstreamWeirServesTheDemoApi) {
+  const Config config = load("");
+  EXPECT_FALSE(config.upstream);
+  EXPECT_TRUE(config.upstream_host.empty());
+  EXPECT_EQ(config.upstream_pool.max_idle, 64u);
+  EXPECT_EQ(config.upstream_timeouts.connect, seconds(5));
+  EXPECT_EQ(config.upstream_timeouts.response, seconds(60));
+
+  EXPECT_FALSE(load("upstream: \"\"").upstream);
+}
+
+TEST(ConfigProxy, ReadsEveryProxyKey) {
+  const Config config = load(R"(
+upstream: "http://10.0.0.7:3000/base/"
+upstream_host: "api.example.com"
+upstream_pool: { max_idle: 8 }
+upstream_timeouts: { connect: 250ms, response: 2m }
+)");
+  ASSERT_TRUE(config.upstream);
+  EXPECT_EQ(config.upstream->host, "10.0.0.7");
+  EXPECT_EQ(config.upstream->port, 3000);
+  EXPECT_EQ(config.upstream->base_path, "/base");
+  EXPECT_EQ(config.upstream_host, "api.example.com");
+  EXPECT_EQ(config.upstream_pool.max_idle, 8u);
+  EXPECT_EQ(config.upstream_timeouts.connect, milliseconds(250));
+  EXPECT_EQ(config.upstream_timeouts.response, minutes(2));
+  EXPECT_EQ(load("upstream_pool: { max_idle: 0 }").upstream_pool.max_idle, 0u);
+}
+
+TEST(ConfigProxy, BadUpstreamUrlNamesKeyAndReason) {
+  EXPECT_THAT(error_of("upstream: \"https://10.0.0.7\""),
+              AllOf(HasSubstr("weir.yml:1:11: upstream: \"https://10.0.0.7\" is not an upstream "
+                              "url"),
+                    HasSubstr("https")));
+  EXPECT_THAT(error_of("upstream: \"10.0.0.7:3000\""), HasSubstr("scheme must be http://"));
+  EXPECT_THAT(error_of("upstream: \"http://10.0.0.7:0\""), HasSubstr("1..65535"));
+  EXPECT_THAT(error_of("upstream: \"http://10.0.0.7/a?b=1\""), HasSubstr("query"));
+}
+
+TEST(ConfigProxy, RefusesBadProxyValues) {
+  EXPECT_THAT(error_of("upstream_host: \"a b\""),
+              HasSubstr("upstream_host: \"a b\" is not a host"));
+  EXPECT_THAT(error_of("upstream_host: \"x\\r\\nX-Evil: 1\""), HasSubstr("is not a host"));
+  EXPECT_THAT(error_of("upstream_pool: { max_idle: 100001 }"), HasSubstr("upstream_pool.max_idle"));
+  EXPECT_THAT(error_of("upstream_pool: { idle: 3 }"),
+              HasSubstr("upstream_pool.idle: unknown key (valid keys here: max_idle)"));
+  EXPECT_THAT(error_of("upstream_timeouts: { connect: 0s }"),
+              HasSubstr("upstream_timeouts.connect: 0s is out of range"));
+  EXPECT_THAT(error_of("upstream_timeouts: { response: 2h }"),
+              HasSubstr("upstream_timeouts.response"));
+}
+
 }  // namespace
 }  // namespace weir::config

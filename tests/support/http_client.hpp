@@ -94,11 +94,28 @@ class HttpConnection {
         value.remove_prefix(1);
       response.headers[name] = std::string(value);
     }
+    std::size_t body_start = header_end + 4;
+    const bool has_body = !head_request && response.status / 100 != 1 && response.status != 204 &&
+                          response.status != 304;
+    if (has_body && response.header("transfer-encoding") == "chunked") {
+      buffer_.erase(0, body_start);
+      if (!read_chunks(response.body, deadline)) return std::nullopt;
+      return response;
+    }
+    if (has_body && !response.headers.count("content-length") &&
+        response.header("connection") == "close") {
+      // The body runs to the end of the connection.
+      while (fill(deadline)) {
+      }
+      response.body = buffer_.substr(body_start);
+      buffer_.clear();
+      return response;
+    }
+
     std::size_t length = 0;
-    if (!head_request && response.status != 100 && response.headers.count("content-length")) {
+    if (has_body && response.headers.count("content-length")) {
       length = std::stoul(response.headers["content-length"]);
     }
-    std::size_t body_start = header_end + 4;
     while (buffer_.size() < body_start + length) {
       if (!fill(deadline)) return std::nullopt;
     }
@@ -135,6 +152,36 @@ class HttpConnection {
     if (n <= 0) return false;
     buffer_.append(chunk, static_cast<std::size_t>(n));
     return true;
+  }
+
+  // Decodes a chunked body at the front of buffer_ into `body`; trailers are skipped.
+  bool read_chunks(std::string& body, std::chrono::steady_clock::time_point deadline) {
+    for (;;) {
+      std::size_t line_end;
+      while ((line_end = buffer_.find("\r\n")) == std::string::npos) {
+        if (!fill(deadline)) return false;
+      }
+      std::size_t size = std::stoul(buffer_.substr(0, line_end), nullptr, 16);
+      buffer_.erase(0, line_end + 2);
+      if (size == 0) {
+        std::size_t end;
+        while ((end = buffer_.find("\r\n")) == std::string::npos) {
+          if (!fill(deadline)) return false;
+        }
+        if (end == 0) {
+          buffer_.erase(0, 2);
+          return true;
+        }
+        buffer_.erase(0, end + 2);  // a trailer field; the blank line follows
+        buffer_.insert(0, "0\r\n");
+        continue;
+      }
+      while (buffer_.size() < size + 2) {
+        if (!fill(deadline)) return false;
+      }
+      body.append(buffer_, 0, size);
+      buffer_.erase(0, size + 2);
+    }
   }
 
   int fd_ = -1;
