@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 
+#include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
@@ -15,6 +16,9 @@
 #include "http/server.hpp"
 #include "metrics/registry.hpp"
 #include "metrics/server_metrics.hpp"
+#include "store/redis_store.hpp"
+#include "store/redis_store_metrics.hpp"
+#include "store/redis_store_options.hpp"
 #include "weir/memory_store.hpp"
 
 namespace {
@@ -54,10 +58,12 @@ int run(weir::config::Config config) {
   weir::metrics::ServerMetrics server_metrics(registry);  // with the process metrics
   weir::http::RequestMetrics request_metrics(server_metrics);
 
+  // The embedded store: the only store with `backend: memory`, the fallback of `on_error: local`
+  // with Redis.
   weir::SystemClock clock;
-  weir::MemoryStore store(clock, weir::MemoryStoreOptions{.max_keys = config.store.max_keys});
+  weir::MemoryStore memory(clock, weir::MemoryStoreOptions{.max_keys = config.store.max_keys});
   registry.callback_gauge("weir_store_keys", "Rate-limit keys held in the embedded store.",
-                          [&store] { return static_cast<double>(store.size()); });
+                          [&memory] { return static_cast<double>(memory.size()); });
 
   weir::http::ServerOptions options;
   options.listen_host = config.listen.host;
@@ -66,21 +72,39 @@ int run(weir::config::Config config) {
   options.metrics_port = config.metrics_listen.port;
   options.threads = config.threads;
   options.shutdown_grace = config.shutdown_grace;
-  options.housekeeping = [&store, &clock] { store.sweep(clock.now(), 100'000); };
+  options.housekeeping = [&memory, &clock] { memory.sweep(clock.now(), 100'000); };
 
   auto runtime = weir::http::make_runtime(config);
   weir::http::Server server(options, runtime, request_metrics, registry);
+
+  // Declared after the server so that it is destroyed first, while the server's io_contexts it
+  // runs on still exist (their threads have stopped by then).
+  std::optional<weir::RedisStoreMetrics> redis_metrics;
+  std::unique_ptr<weir::RedisStore> redis;
+  std::string store_description = fmt::format("\"memory\" (max_keys {})", config.store.max_keys);
+  if (config.store.backend == weir::config::StoreBackend::kRedis) {
+    redis_metrics.emplace(registry);
+    redis = std::make_unique<weir::RedisStore>(server.contexts(),
+                                               weir::RedisStoreOptions::from_config(config.store),
+                                               memory, &*redis_metrics);
+    store_description =
+        fmt::format("\"redis\" ({}, on_error {})", config.store.redis_url->redacted(),
+                    weir::config::to_string(config.store.on_error));
+  }
+  weir::Store& store = redis ? static_cast<weir::Store&>(*redis) : memory;
+
   try {
     server.start(store);
   } catch (const std::exception& e) {
     spdlog::critical("{}", e.what());
     return 1;
   }
-  spdlog::info(
-      "weir {} listening on {}:{} (metrics on {}:{}), store \"memory\" (max_keys {}), "
-      "{} rules, config \"{}\"",
-      WEIR_VERSION, config.listen.host, server.port(), config.metrics_listen.host,
-      server.metrics_port(), config.store.max_keys, runtime->limiter.rules().size(), config.source);
+  spdlog::info("weir {} listening on {}:{} (metrics on {}:{}), store {}, {} rules, config \"{}\"",
+               WEIR_VERSION, config.listen.host, server.port(), config.metrics_listen.host,
+               server.metrics_port(), store_description, runtime->limiter.rules().size(),
+               config.source);
+  if (runtime->proxy)
+    spdlog::info("forwarding admitted requests to {}", config.upstream->to_string());
   server.wait();
   return 0;
 }
