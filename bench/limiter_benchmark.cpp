@@ -39,17 +39,23 @@ Limit limit_for(Algorithm algorithm) {
 struct Fixture {
   explicit Fixture(Algorithm algorithm) : store(clock, {.max_keys = kClients + kClients / 10}) {
     weir::bench::Rng rng(1);
-    LimiterOptions options;
+    weir::CidrSet blocklist;
     for (const Cidr& c : weir::bench::networks_v4(rng, 10'000))
-      options.blocklist.insert(c);
+      blocklist.insert(c);
+    weir::CidrSet allowlist;
     for (const char* net : {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"}) {
-      options.allowlist.insert(*Cidr::parse(net));
+      allowlist.insert(*Cidr::parse(net));
     }
-    options.client.trusted_proxies.insert(*Cidr::parse("10.0.0.0/8"));
+    weir::ClientResolverOptions client;
+    client.trusted_proxies.insert(*Cidr::parse("10.0.0.0/8"));
     const Limit limit = limit_for(algorithm);
-    options.rules = RuleSet(Rule{"default", "/", limit}, {Rule{"/api/auth", "/api/auth", limit},
-                                                          Rule{"/api/search", "/api/search", limit},
-                                                          Rule{"/api", "/api", limit}});
+    LimiterOptions options{
+        .allowlist = std::move(allowlist),
+        .blocklist = std::move(blocklist),
+        .client = std::move(client),
+        .rules = RuleSet(Rule{"default", "/", limit},
+                         {Rule{"/api/auth", "/api/auth", limit},
+                          Rule{"/api/search", "/api/search", limit}, Rule{"/api", "/api", limit}})};
     limiter = std::make_unique<Limiter>(std::move(options));
 
     // Clients that reach the store: neither blocked nor allowlisted.
@@ -94,7 +100,8 @@ void BM_LimiterDecision(benchmark::State& state, Algorithm algorithm) {
   state.counters["admitted"] =
       benchmark::Counter(static_cast<double>(admitted) / static_cast<double>(state.iterations()),
                          benchmark::Counter::kAvgThreads);
-  state.counters["keys"] = static_cast<double>(f.store.size());
+  state.counters["keys"] =
+      benchmark::Counter(static_cast<double>(f.store.size()), benchmark::Counter::kAvgThreads);
 }
 
 void BM_LimiterDecision_HotClient(benchmark::State& state, Algorithm algorithm) {
