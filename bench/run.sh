@@ -331,15 +331,33 @@ function request()
 end
 EOF
 
-# Usage: run_wrk LABEL PORT EXPECT [lua script]; EXPECT is 2xx (all), most2xx (>= 99%), or
-# non2xx (none). Appends "rps p99_ms requests non2xx errors" to $WORK/LABEL.results.
+CLOCK_TICKS=$(getconf CLK_TCK 2>/dev/null || echo 100)
+
+# CPU time (user + system, in clock ticks) used so far by a process and its children (nginx's
+# workers), all threads included.
+cpu_ticks() {
+  local pid=$1 total=0 child ticks
+  for child in "$pid" $(pgrep -P "$pid" 2>/dev/null || true); do
+    ticks=$(sed 's/^.*) //' "/proc/$child/stat" 2>/dev/null | awk '{print $12 + $13}')
+    total=$((total + ${ticks:-0}))
+  done
+  echo "$total"
+}
+
+# Usage: run_wrk LABEL PORT SERVER_PID EXPECT [lua script]; EXPECT is 2xx (all), most2xx
+# (>= 99%), or non2xx (none). Appends "rps p99_ms requests non2xx errors cpu_us_per_request"
+# to $WORK/LABEL.results. CPU time per request is what the server itself spent: on a machine
+# shared with other work it moves far less than requests per second do.
 run_wrk() {
-  local label=$1 port=$2 expect=$3 script=${4:-} raw
+  local label=$1 port=$2 server=$3 expect=$4 script=${5:-} raw
   raw="$OUT/raw/$MODE-$label-$(date +%H%M%S).txt"
   local args=(-t "$WRK_THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --latency --timeout 5s)
   [ -n "$script" ] && args+=(-s "$script")
+  local ticks_before ticks_after
+  ticks_before=$(cpu_ticks "$server")
   "${CLIENT_PIN[@]}" wrk "${args[@]}" "http://127.0.0.1:$port/api/data" >"$raw" 2>&1 ||
     die "$label: wrk failed: $(tail -n 3 "$raw")"
+  ticks_after=$(cpu_ticks "$server")
 
   local rps p99 total non2xx errors
   rps=$(awk '/^Requests\/sec:/ {print $2}' "$raw")
@@ -363,9 +381,12 @@ run_wrk() {
     non2xx) [ "$non2xx" -eq "$total" ] ||
       die "$label: $((total - non2xx)) of $total responses were 2xx, the scenario expects none" ;;
   esac
-  echo "$rps $p99 $total $non2xx $errors" >>"$WORK/$label.results"
-  printf '  %-22s %10s req/s  p99 %8s ms  (%s requests, %s non-2xx, %s socket errors)\n' \
-    "$label" "$rps" "$p99" "$total" "$non2xx" "$errors" >&2
+  local cpu_us
+  cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$CLOCK_TICKS" -v n="$total" \
+    'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
+  echo "$rps $p99 $total $non2xx $errors $cpu_us" >>"$WORK/$label.results"
+  printf '  %-16s %9s req/s  p99 %7s ms  %6s us CPU/req  (%s requests, %s non-2xx, %s socket errors)\n' \
+    "$label" "$rps" "$p99" "$cpu_us" "$total" "$non2xx" "$errors" >&2
 }
 
 # The median of the numbers on stdin.
@@ -386,33 +407,40 @@ ROUNDS_TABLE="$WORK/rounds.md"
 # Usage: report SCENARIO LABEL_A LABEL_B STATUS NOTE — one row, A (weir) against B.
 report() {
   local scenario=$1 a=$2 b=$3 status=$4 extra=${5:-}
-  local a_rps b_rps a_p99 b_p99 rps_ratio p99_ratio
+  local a_rps b_rps a_p99 b_p99 rps_ratio p99_ratio a_cpu b_cpu cpu_ratio
+  a_cpu=$(column_median "$a" 6)
+  b_cpu=$(column_median "$b" 6)
+  cpu_ratio=$(awk -v x="$a_cpu" -v y="$b_cpu" 'BEGIN { if (x > 0) printf "%.2f", y / x; else print "?" }')
   a_rps=$(column_median "$a" 1)
   b_rps=$(column_median "$b" 1)
   a_p99=$(column_median "$a" 2)
   b_p99=$(column_median "$b" 2)
   rps_ratio=$(awk -v x="$a_rps" -v y="$b_rps" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "?" }')
   p99_ratio=$(awk -v x="$a_p99" -v y="$b_p99" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "?" }')
-  printf '| %s | %s | %.0f | %.0f | **%s** | %.3f | %.3f | %s | %s |\n' "$scenario" "$status" \
-    "$a_rps" "$b_rps" "$rps_ratio" "$a_p99" "$b_p99" "$p99_ratio" "$extra" >>"$TABLE"
+  printf '| %s | %s | %.0f | %.0f | **%s** | %.3f | %.3f | %s | %.1f | %.1f | **%s** | %s |\n' \
+    "$scenario" "$status" "$a_rps" "$b_rps" "$rps_ratio" "$a_p99" "$b_p99" "$p99_ratio" \
+    "$a_cpu" "$b_cpu" "$cpu_ratio" "$extra" >>"$TABLE"
   local label
   for label in "$a" "$b"; do
-    printf '| %s | %s | %s | %s | %s | %s |\n' "$scenario" "$label" \
+    printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$scenario" "$label" \
       "$(awk '{printf "%s%.0f", (NR > 1 ? ", " : ""), $1}' "$WORK/$label.results")" \
       "$(awk '{printf "%s%s", (NR > 1 ? ", " : ""), $2}' "$WORK/$label.results")" \
+      "$(awk '{printf "%s%s", (NR > 1 ? ", " : ""), $6}' "$WORK/$label.results")" \
       "$(column_sum "$label" 3)" "$(column_sum "$label" 5)" >>"$ROUNDS_TABLE"
   done
 }
 
 # Alternates wrk between two servers: A, B, A, B...
-# Usage: alternate LABEL_A PORT_A LABEL_B PORT_B EXPECT [script] [before-each-run command]
+# Usage: alternate LABEL_A PORT_A PID_A LABEL_B PORT_B PID_B EXPECT [script] [before-each-run
+# command, given the port]
 alternate() {
-  local a=$1 a_port=$2 b=$3 b_port=$4 expect=$5 script=${6:-} before=${7:-true} round
+  local a=$1 a_port=$2 a_pid=$3 b=$4 b_port=$5 b_pid=$6 expect=$7 script=${8:-}
+  local before=${9:-true} round
   for round in $(seq "$ROUNDS"); do
     $before "$a_port"
-    run_wrk "$a" "$a_port" "$expect" "$script"
+    run_wrk "$a" "$a_port" "$a_pid" "$expect" "$script"
     $before "$b_port"
-    run_wrk "$b" "$b_port" "$expect" "$script"
+    run_wrk "$b" "$b_port" "$b_pid" "$expect" "$script"
   done
 }
 
@@ -432,7 +460,7 @@ EOF
   start_nginx allowed
   expect_status "allowed (weir)" 200 "$WEIR_PORT"
   expect_status "allowed (nginx)" 200 "$NGINX_PORT"
-  alternate weir-allowed "$WEIR_PORT" nginx-allowed "$NGINX_PORT" 2xx
+  alternate weir-allowed "$WEIR_PORT" "$WEIR_PID" nginx-allowed "$NGINX_PORT" "$NGINX_PID" 2xx
   report allowed weir-allowed nginx-allowed 200
   stop_pid "$WEIR_PID"
   stop_pid "$NGINX_PID"
@@ -465,7 +493,8 @@ EOF
   exhaust "$NGINX_PORT"
   expect_status "rejected (weir)" 429 "$WEIR_PORT"
   expect_status "rejected (nginx)" 429 "$NGINX_PORT"
-  alternate weir-rejected "$WEIR_PORT" nginx-rejected "$NGINX_PORT" non2xx "" exhaust
+  alternate weir-rejected "$WEIR_PORT" "$WEIR_PID" nginx-rejected "$NGINX_PORT" "$NGINX_PID" \
+    non2xx "" exhaust
   expect_status "rejected (weir), after the runs" 429 "$WEIR_PORT"
   expect_status "rejected (nginx), after the runs" 429 "$NGINX_PORT"
   report rejected weir-rejected nginx-rejected 429
@@ -488,7 +517,7 @@ EOF
   start_nginx blocked
   expect_status "blocked (weir)" 403 "$WEIR_PORT"
   expect_status "blocked (nginx)" 403 "$NGINX_PORT"
-  alternate weir-blocked "$WEIR_PORT" nginx-blocked "$NGINX_PORT" non2xx
+  alternate weir-blocked "$WEIR_PORT" "$WEIR_PID" nginx-blocked "$NGINX_PORT" "$NGINX_PID" non2xx
   report blocked weir-blocked nginx-blocked 403
   stop_pid "$WEIR_PID"
   stop_pid "$NGINX_PID"
@@ -525,7 +554,8 @@ EOF
     expect_status "many (port $port), another client" 200 "$port" 192.0.2.2
   done
 
-  alternate weir-many "$WEIR_PORT" nginx-many "$NGINX_PORT" most2xx "$WORK/many_clients.lua"
+  alternate weir-many "$WEIR_PORT" "$WEIR_PID" nginx-many "$NGINX_PORT" "$NGINX_PID" most2xx \
+    "$WORK/many_clients.lua"
   local keys
   keys=$(weir_store_keys)
   note "weir holds $keys keys after the runs"
@@ -555,7 +585,7 @@ scenario_redis() {
   note "scenario redis: weir with store.backend redis against memory (expect 200)"
   if ! start_redis; then
     note "skipping redis: redis-server is not installed or did not start"
-    echo "| redis vs memory | skipped: redis-server unavailable | | | | | | | |" >>"$TABLE"
+    echo "| redis vs memory | skipped: redis-server unavailable | | | | | | | | | | |" >>"$TABLE"
     return 0
   fi
   weir_config redis <<EOF
@@ -571,7 +601,7 @@ limits:
 EOF
   if ! "$WEIR_BIN" --check-config "$WORK/redis.yml" >"$WORK/check-redis.log" 2>&1; then
     note "skipping redis: weir does not accept store.backend redis: $(cat "$WORK/check-redis.log")"
-    echo "| redis vs memory | skipped: store.backend redis not accepted | | | | | | | |" >>"$TABLE"
+    echo "| redis vs memory | skipped: store.backend redis not accepted | | | | | | | | | | |" >>"$TABLE"
     stop_pid "$REDIS_PID"
     return 0
   fi
@@ -582,14 +612,14 @@ EOF
   dbsize=$(redis-cli -p "$REDIS_PORT" dbsize 2>/dev/null || echo 0)
   if [ "${dbsize:-0}" -eq 0 ]; then
     note "skipping redis: weir accepts store.backend redis but wrote no key to Redis"
-    echo "| redis vs memory | skipped: weir does not use Redis yet | | | | | | | |" >>"$TABLE"
+    echo "| redis vs memory | skipped: weir does not use Redis yet | | | | | | | | | | |" >>"$TABLE"
     stop_pid "$redis_weir_pid"
     stop_pid "$REDIS_PID"
     return 0
   fi
   start_weir memory
   expect_status "redis (weir, memory store)" 200 "$WEIR_PORT"
-  alternate weir-redis "$redis_weir_port" weir-memory "$WEIR_PORT" 2xx
+  alternate weir-redis "$redis_weir_port" "$redis_weir_pid" weir-memory "$WEIR_PORT" "$WEIR_PID" 2xx
   report "redis vs memory (A = redis, B = memory)" weir-redis weir-memory 200
   stop_pid "$redis_weir_pid"
   stop_pid "$WEIR_PID"
@@ -653,17 +683,20 @@ REPORT="$OUT/$MODE.md"
     echo "- nothing pinned; $THREADS weir thread(s) / nginx worker(s)"
   fi
   echo "- wrk -t$WRK_THREADS -c$CONNECTIONS -d${DURATION}s, $ROUNDS alternating round(s) per" \
-    "system; figures are medians over rounds; ratio = weir / nginx"
+    "system; figures are medians over rounds; req/s and p99 ratios are weir / nginx, the CPU" \
+    "ratio nginx / weir (above 1: weir spends less CPU per request)"
   [ "$MODE" = smoke ] && echo "- smoke run: proves the harness works; the figures mean nothing"
   echo
-  echo "| scenario | status | weir req/s | nginx req/s | req/s ratio | weir p99 ms | nginx p99 ms | p99 ratio | notes |"
-  echo "|---|---|---:|---:|---:|---:|---:|---:|---|"
+  echo "| scenario | status | weir req/s | nginx req/s | req/s ratio | weir p99 ms" \
+    "| nginx p99 ms | p99 ratio | weir CPU us/req | nginx CPU us/req | CPU ratio | notes |"
+  echo "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
   cat "$TABLE"
   echo
-  echo "Every round (req/s and p99 ms in run order, total requests and socket errors):"
+  echo "Every round (req/s, p99 ms and server CPU us per request in run order; total requests" \
+    "and socket errors):"
   echo
-  echo "| scenario | system | req/s | p99 ms | requests | socket errors |"
-  echo "|---|---|---|---|---:|---:|"
+  echo "| scenario | system | req/s | p99 ms | CPU us/req | requests | socket errors |"
+  echo "|---|---|---|---|---|---:|---:|"
   cat "$ROUNDS_TABLE"
   echo
   echo "## Micro-benchmarks"
