@@ -466,29 +466,50 @@ EOF
   stop_pid "$NGINX_PID"
 }
 
-# Spends the one allowed request, so everything wrk sends is over the limit.
+# Spends the budget, so everything wrk sends next is over the limit. A server's budget comes
+# back REFILL[port] seconds after its last admission (nginx's 1r/m: 62.5s; weir's 24h window:
+# never, 0), so when that would fall inside the coming run this waits for it and spends it.
+declare -A REFILL=()
+declare -A ADMITTED_AT=()
 exhaust() {
-  local port=$1 status
-  for _ in 1 2 3; do
+  local port=$1 status now refill pause
+  for _ in 1 2 3 4 5; do
     status=$(http_status "$port")
-    [ "$status" = 429 ] && return 0
-    [ "$status" = 200 ] || die "rejected: warm-up request got $status, expected 200 then 429"
+    now=$SECONDS
+    case "$status" in
+      200) ADMITTED_AT[$port]=$now ;;
+      429)
+        refill=${REFILL[$port]:-0}
+        [ -n "${ADMITTED_AT[$port]:-}" ] || ADMITTED_AT[$port]=$now
+        if [ "$refill" -eq 0 ] ||
+          [ $((now - ADMITTED_AT[$port] + DURATION + 3)) -lt "$refill" ]; then
+          return 0
+        fi
+        pause=$((ADMITTED_AT[$port] + refill + 1 - now))
+        [ "$pause" -ge 1 ] || pause=1
+        note "rejected: waiting ${pause}s for the budget on port $port to come back and spending it"
+        sleep "$pause"
+        ;;
+      *) die "rejected: warm-up request got $status, expected 200 or 429" ;;
+    esac
   done
-  die "rejected: three warm-up requests were all allowed"
+  die "rejected: port $port still admits requests after five warm-up requests"
 }
 
 scenario_rejected() {
   note "scenario rejected: one client over its limit (expect 429)"
+  [ "$DURATION" -le 55 ] || die "rejected: BENCH_DURATION must be at most 55s (nginx's 1r/m)"
   weir_config rejected <<'EOF'
 limits:
   default: { requests: 1, window: 24h, algorithm: gcra }
 EOF
-  # 1r/m with no burst: after the warm-up request the next is admitted only 60s later, and every
-  # wrk run follows a fresh warm-up by less than that.
+  # 1r/m with no burst: after an admitted request the next is admitted 62.5s later; `exhaust`
+  # makes sure that moment never falls inside a wrk run.
   echo '  limit_req_zone $binary_remote_addr zone=bench:1m rate=1r/m;' >"$WORK/rejected.http"
   echo '      limit_req zone=bench;' >"$WORK/rejected.location"
   start_weir rejected
   start_nginx rejected
+  REFILL[$NGINX_PORT]=63
   exhaust "$WEIR_PORT"
   exhaust "$NGINX_PORT"
   expect_status "rejected (weir)" 429 "$WEIR_PORT"
