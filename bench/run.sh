@@ -95,7 +95,7 @@ fi
 
 mkdir -p "$OUT/raw"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/weir-bench.XXXXXX")
-chmod 755 "$WORK"  # nginx workers drop root and must read the document root
+chmod 755 "$WORK"
 
 PIDS=()
 cleanup() {
@@ -245,11 +245,16 @@ start_nginx() {
   mkdir -p "$dir/www/api" "$dir/tmp"
   printf '{"data":"hello"}' >"$dir/www/api/data"
   chmod -R a+rX "$dir"
+  # Started as root, nginx's workers would drop to "nobody", who may not be able to reach a
+  # private TMPDIR; they keep the starting user instead.
+  local user_line=""
+  [ "$(id -u)" -eq 0 ] && user_line="user root;"
   for attempt in 1 2 3 4 5; do
     NGINX_PORT=$(free_port)
     cat >"$dir/nginx.conf" <<EOF
 daemon off;
 master_process on;
+$user_line
 worker_processes $THREADS;
 pid $dir/nginx.pid;
 error_log $dir/error.log warn;
