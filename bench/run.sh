@@ -197,7 +197,8 @@ start_weir() {
   WEIR_PID=$!
   PIDS+=("$WEIR_PID")
   for _ in $(seq 100); do
-    line=$(grep -o 'listening on 127\.0\.0\.1:[0-9]* (metrics on 127\.0\.0\.1:[0-9]*)' "$log" || true)
+    line=$(grep -o 'listening on 127\.0\.0\.1:[0-9]* (metrics on 127\.0\.0\.1:[0-9]*)' "$log" ||
+      true)
     [ -n "$line" ] && break
     kill -0 "$WEIR_PID" 2>/dev/null || die "weir ($name) exited at start-up: $(tail -n 3 "$log")"
     sleep 0.1
@@ -374,7 +375,9 @@ run_wrk() {
   # "99%  1.23ms": wrk prints us, ms or s; converted to milliseconds.
   p99=$(awk '$1 == "99%" {
       v = $2; unit = v; sub(/[0-9.]+/, "", unit); sub(/[a-z]+$/, "", v);
-      if (unit == "us") v /= 1000; else if (unit == "s") v *= 1000; else if (unit == "m") v *= 60000;
+      if (unit == "us") v /= 1000
+      else if (unit == "s") v *= 1000
+      else if (unit == "m") v *= 60000
       printf "%.3f", v }' "$raw")
   [ -n "$rps" ] && [ -n "$total" ] && [ "$total" -gt 0 ] ||
     die "$label: wrk sent no requests: $(tail -n 3 "$raw")"
@@ -390,8 +393,8 @@ run_wrk() {
   cpu_us=$(awk -v t=$((ticks_after - ticks_before)) -v hz="$CLOCK_TICKS" -v n="$total" \
     'BEGIN { printf "%.2f", t * 1e6 / hz / n }')
   echo "$rps $p99 $total $non2xx $errors $cpu_us" >>"$WORK/$label.results"
-  printf '  %-16s %9s req/s  p99 %7s ms  %6s us CPU/req  (%s requests, %s non-2xx, %s socket errors)\n' \
-    "$label" "$rps" "$p99" "$cpu_us" "$total" "$non2xx" "$errors" >&2
+  printf '  %-16s %9s req/s  p99 %7s ms  %6s us CPU/req  (%s requests, %s non-2xx, %s %s)\n' \
+    "$label" "$rps" "$p99" "$cpu_us" "$total" "$non2xx" "$errors" "socket errors" >&2
 }
 
 # The median of the numbers on stdin.
@@ -409,19 +412,22 @@ ROUNDS_TABLE="$WORK/rounds.md"
 : >"$TABLE"
 : >"$ROUNDS_TABLE"
 
+# X / Y to two places, or "?".
+ratio() { awk -v x="$1" -v y="$2" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "?" }'; }
+
 # Usage: report SCENARIO LABEL_A LABEL_B STATUS NOTE — one row, A (weir) against B.
 report() {
   local scenario=$1 a=$2 b=$3 status=$4 extra=${5:-}
   local a_rps b_rps a_p99 b_p99 rps_ratio p99_ratio a_cpu b_cpu cpu_ratio
   a_cpu=$(column_median "$a" 6)
   b_cpu=$(column_median "$b" 6)
-  cpu_ratio=$(awk -v x="$a_cpu" -v y="$b_cpu" 'BEGIN { if (x > 0) printf "%.2f", y / x; else print "?" }')
+  cpu_ratio=$(ratio "$b_cpu" "$a_cpu")
   a_rps=$(column_median "$a" 1)
   b_rps=$(column_median "$b" 1)
   a_p99=$(column_median "$a" 2)
   b_p99=$(column_median "$b" 2)
-  rps_ratio=$(awk -v x="$a_rps" -v y="$b_rps" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "?" }')
-  p99_ratio=$(awk -v x="$a_p99" -v y="$b_p99" 'BEGIN { if (y > 0) printf "%.2f", x / y; else print "?" }')
+  rps_ratio=$(ratio "$a_rps" "$b_rps")
+  p99_ratio=$(ratio "$a_p99" "$b_p99")
   printf '| %s | %s | %.0f | %.0f | **%s** | %.3f | %.3f | %s | %.1f | %.1f | **%s** | %s |\n' \
     "$scenario" "$status" "$a_rps" "$b_rps" "$rps_ratio" "$a_p99" "$b_p99" "$p99_ratio" \
     "$a_cpu" "$b_cpu" "$cpu_ratio" "$extra" >>"$TABLE"
@@ -591,6 +597,7 @@ EOF
 }
 
 REDIS_PID=""
+skip_row() { echo "| redis vs memory | skipped: $1 | | | | | | | | | | |" >>"$TABLE"; }
 REDIS_PORT=""
 start_redis() {
   command -v redis-server >/dev/null || return 1
@@ -611,7 +618,7 @@ scenario_redis() {
   note "scenario redis: weir with store.backend redis against memory (expect 200)"
   if ! start_redis; then
     note "skipping redis: redis-server is not installed or did not start"
-    echo "| redis vs memory | skipped: redis-server unavailable | | | | | | | | | | |" >>"$TABLE"
+    skip_row "redis-server unavailable"
     return 0
   fi
   weir_config redis <<EOF
@@ -627,7 +634,7 @@ limits:
 EOF
   if ! "$WEIR_BIN" --check-config "$WORK/redis.yml" >"$WORK/check-redis.log" 2>&1; then
     note "skipping redis: weir does not accept store.backend redis: $(cat "$WORK/check-redis.log")"
-    echo "| redis vs memory | skipped: store.backend redis not accepted | | | | | | | | | | |" >>"$TABLE"
+    skip_row "store.backend redis not accepted"
     stop_pid "$REDIS_PID"
     return 0
   fi
@@ -638,7 +645,7 @@ EOF
   dbsize=$(redis-cli -p "$REDIS_PORT" dbsize 2>/dev/null || echo 0)
   if [ "${dbsize:-0}" -eq 0 ]; then
     note "skipping redis: weir accepts store.backend redis but wrote no key to Redis"
-    echo "| redis vs memory | skipped: weir does not use Redis yet | | | | | | | | | | |" >>"$TABLE"
+    skip_row "weir does not use Redis yet"
     stop_pid "$redis_weir_pid"
     stop_pid "$REDIS_PID"
     return 0
@@ -679,9 +686,11 @@ run_micro() {
 # ---------------------------------------------------------------------------------------------
 # Run
 
-note "$MODE run: ${ROUNDS} round(s) of ${DURATION}s per system, $CONNECTIONS connections, wrk -t$WRK_THREADS"
+note "$MODE run: ${ROUNDS} round(s) of ${DURATION}s per system, $CONNECTIONS connections," \
+  "wrk -t$WRK_THREADS"
 if [ "$PIN" = 1 ]; then
-  note "servers pinned to CPU(s) ${SERVER_PIN[2]} with $THREADS thread(s)/worker(s), wrk to CPU ${CLIENT_PIN[2]}"
+  note "servers pinned to CPU(s) ${SERVER_PIN[2]} with $THREADS thread(s)/worker(s)," \
+    "wrk to CPU ${CLIENT_PIN[2]}"
 else
   note "nothing pinned; $THREADS server thread(s)/worker(s)"
 fi
@@ -701,7 +710,8 @@ REPORT="$OUT/$MODE.md"
   echo "- machine: $CPUS CPUs, $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)," \
     "Linux $(uname -r)"
   echo "- weir: $WEIR_BIN ($("$WEIR_BIN" --version 2>/dev/null || echo unknown))"
-  echo "- nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //'); wrk: $(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
+  echo "- nginx: $("$NGINX" -v 2>&1 | sed 's/^nginx version: //');" \
+    "wrk: $(wrk -v 2>&1 | head -n 1 | awk '{print $2}')"
   if [ "$PIN" = 1 ]; then
     echo "- servers pinned to CPU(s) ${SERVER_PIN[2]}, $THREADS weir thread(s) / nginx worker(s);" \
       "wrk pinned to CPU ${CLIENT_PIN[2]}"
