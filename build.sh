@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 BUILD_PACKAGES=(build-essential cmake pkg-config libboost-dev libboost-system-dev
   libhiredis-dev libyaml-cpp-dev nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev
   libabsl-dev libgtest-dev libgmock-dev libbenchmark-dev)
-TEST_PACKAGES=(redis-server redis-tools prometheus clang clang-format procps)
+TEST_PACKAGES=(redis-server redis-tools prometheus clang clang-format procps nginx-light wrk)
 BENCH_PACKAGES=(nginx-light wrk procps)
 
 install_packages() {
