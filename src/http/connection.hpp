@@ -47,7 +47,6 @@ class Connection {
   boost::asio::awaitable<void> close_gracefully();
 
   void write_error(int status, std::string_view message, bool keep_alive);
-  void write_rate_headers(class Response& response, const Verdict& verdict) const;
 
   boost::beast::tcp_stream stream_;
   Worker& worker_;

@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "weir/ban_tracker.hpp"
 #include "weir/gcra.hpp"
 #include "weir/sliding_counter.hpp"
 #include "weir/sliding_log.hpp"
@@ -333,6 +334,21 @@ class alignas(64) MemoryStore::Shard {
   std::atomic<std::size_t> live_{0};
 };
 
+struct MemoryStore::BanShard {
+  explicit BanShard(std::size_t capacity) : tracker(capacity) {}
+
+  absl::Mutex mu;
+  BanTracker tracker ABSL_GUARDED_BY(mu);
+  std::optional<BanPolicy> policy ABSL_GUARDED_BY(mu);  // the last one used, for sweeping
+};
+
+struct MemoryStore::Blocks {
+  absl::Mutex mu;
+  // Keyed by (network, prefix length).
+  absl::flat_hash_map<std::pair<IpAddress, int>, std::optional<Instant>> by_network
+      ABSL_GUARDED_BY(mu);
+};
+
 MemoryStore::MemoryStore(const Clock& clock, MemoryStoreOptions options) : clock_(clock) {
   if (options.max_keys == 0) {
     throw std::invalid_argument("memory store: max_keys must be at least 1, got 0");
@@ -359,6 +375,12 @@ MemoryStore::MemoryStore(const Clock& clock, MemoryStoreOptions options) : clock
   shards_ = std::make_unique<Shard[]>(shard_count_);
   for (std::size_t i = 0; i < shard_count_; ++i)
     shards_[i].set_capacity(shard_capacity_);
+
+  const std::size_t per_ban_shard =
+      std::max<std::size_t>(1, (options.max_ban_clients + kBanShards - 1) / kBanShards);
+  for (std::size_t i = 0; i < kBanShards; ++i)
+    ban_shards_.push_back(std::make_unique<BanShard>(per_ban_shard));
+  blocks_ = std::make_unique<Blocks>();
 }
 
 MemoryStore::~MemoryStore() = default;
@@ -389,7 +411,108 @@ std::size_t MemoryStore::size() const {
   return total;
 }
 
+MemoryStore::BanShard& MemoryStore::ban_shard_for(const IpAddress& client) const {
+  return *ban_shards_[absl::Hash<IpAddress>{}(client) % kBanShards];
+}
+
+void MemoryStore::check_ban(const IpAddress& client, BanCallback done) {
+  std::optional<Instant> until;
+  {
+    BanShard& shard = ban_shard_for(client);
+    absl::MutexLock lock(&shard.mu);
+    until = shard.tracker.banned_until(client, clock_.now());
+  }
+  std::move(done)(until);
+}
+
+void MemoryStore::record_rejection(const IpAddress& client, const BanPolicy& policy,
+                                   BanCallback done) {
+  std::optional<Instant> until;
+  {
+    BanShard& shard = ban_shard_for(client);
+    absl::MutexLock lock(&shard.mu);
+    shard.policy = policy;
+    until = shard.tracker.record_rejection(client, policy, clock_.now());
+  }
+  std::move(done)(until);
+}
+
+void MemoryStore::list_bans(std::size_t max,
+                            absl::AnyInvocable<void(std::optional<BanList>) &&> done) {
+  const Instant now = clock_.now();
+  BanList all;
+  for (const auto& shard : ban_shards_) {
+    absl::MutexLock lock(&shard->mu);
+    BanList part = shard->tracker.active(now, max - all.bans.size());
+    all.total += part.total;
+    all.bans.insert(all.bans.end(), part.bans.begin(), part.bans.end());
+  }
+  std::move(done)(std::move(all));
+}
+
+void MemoryStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
+  bool known;
+  {
+    BanShard& shard = ban_shard_for(client);
+    absl::MutexLock lock(&shard.mu);
+    known = shard.tracker.lift(client);
+  }
+  std::move(done)(known);
+}
+
+void MemoryStore::put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done) {
+  bool stored = true;
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    auto& map = blocks_->by_network;
+    const auto key = std::pair(block.network.network, block.network.bits);
+    if (map.size() >= kMaxDynamicBlocks && !map.contains(key)) {
+      stored = false;
+    } else {
+      map[key] = block.expires;
+    }
+  }
+  std::move(done)(stored);
+}
+
+void MemoryStore::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
+  bool removed;
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    removed = blocks_->by_network.erase(std::pair(network.network, network.bits)) > 0;
+  }
+  std::move(done)(removed);
+}
+
+void MemoryStore::list_blocks(
+    absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) {
+  const Instant now = clock_.now();
+  std::vector<DynamicBlock> out;
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    for (const auto& [key, expires] : blocks_->by_network) {
+      if (expires && *expires <= now) continue;
+      out.push_back(DynamicBlock{Cidr{key.first, key.second}, expires});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const DynamicBlock& a, const DynamicBlock& b) {
+    return std::pair(a.network.network, a.network.bits) <
+           std::pair(b.network.network, b.network.bits);
+  });
+  std::move(done)(std::move(out));
+}
+
 std::size_t MemoryStore::sweep(Instant now, std::size_t budget) {
+  for (const auto& shard : ban_shards_) {
+    absl::MutexLock lock(&shard->mu);
+    if (shard->policy) shard->tracker.sweep(*shard->policy, now);
+  }
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    absl::erase_if(blocks_->by_network,
+                   [now](const auto& item) { return item.second && *item.second <= now; });
+  }
+
   std::size_t dropped = 0;
   for (std::size_t visited = 0; visited < shard_count_ && budget > 0; ++visited) {
     const std::size_t i = sweep_next_.fetch_add(1, std::memory_order_relaxed) & (shard_count_ - 1);
