@@ -235,6 +235,7 @@ asio::awaitable<bool> Connection::read_body(RequestParser& parser) {
 
   // The whole body within timeouts.body, and after the grace at least body_min_rate bytes a
   // second: a client trickling a large body cannot hold the connection for the full deadline.
+  // A deadline that passes closes the connection (the stream closes the socket on expiry).
   const BodyPace pace(runtime_->timeouts, SteadyClock::now());
   std::uint64_t received = 0;
   while (!parser.is_done()) {
@@ -242,14 +243,6 @@ asio::awaitable<bool> Connection::read_body(RequestParser& parser) {
     stream_.expires_at(pace.deadline(received));
     received += co_await bhttp::async_read_some(stream_, buffer_, parser,
                                                 asio::redirect_error(use_awaitable, ec));
-    if (ec == beast::error::timeout) {
-      write_error(408, "request body too slow", false);
-      linger_ = true;
-      worker_.shared.metrics.count_request(worker_.request_counters, head_.method_text,
-                                           DemoApi::kOtherRoute, 408);
-      co_await send();
-      co_return false;
-    }
     if (ec) {
       co_await answer_read_error(parser, ec);
       co_return false;
