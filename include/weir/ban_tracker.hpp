@@ -38,8 +38,8 @@ class BanTracker {
   std::optional<Instant> record_rejection(const IpAddress& client, const BanPolicy& policy,
                                           Instant now);
 
-  // Ends the client's ban and forgets its history. True when it was tracked.
-  bool lift(const IpAddress& client);
+  // Ends the client's ban and forgets its history. True when a ban was in force at `now`.
+  bool lift(const IpAddress& client, Instant now);
 
   // Bans in force at `now`: the count, and at most `max` of them.
   BanList active(Instant now, std::size_t max) const;

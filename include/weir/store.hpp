@@ -72,7 +72,8 @@ class Store {
   // store cannot answer.
   virtual void list_bans(std::size_t max, absl::AnyInvocable<void(std::optional<BanList>) &&> done);
 
-  // Ends `client`'s ban and forgets its strikes and past bans. done(true) when it was known.
+  // Ends `client`'s ban and forgets its strikes and past bans. done(true) when a ban was in
+  // force.
   virtual void lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done);
 
   // ---- Dynamic blocks (weir/dynamic_block.hpp): networks refused until removed or expired.

@@ -42,8 +42,12 @@ std::optional<Instant> BanTracker::record_rejection(const IpAddress& client,
   return e.ban_until;
 }
 
-bool BanTracker::lift(const IpAddress& client) {
-  return entries_.erase(client) > 0;
+bool BanTracker::lift(const IpAddress& client, Instant now) {
+  auto it = entries_.find(client);
+  if (it == entries_.end()) return false;
+  const bool banned = it->second.ban_until > now;
+  entries_.erase(it);
+  return banned;
 }
 
 BanList BanTracker::active(Instant now, std::size_t max) const {

@@ -455,7 +455,7 @@ void MemoryStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool
   {
     BanShard& shard = ban_shard_for(client);
     absl::MutexLock lock(&shard.mu);
-    known = shard.tracker.lift(client);
+    known = shard.tracker.lift(client, clock_.now());
   }
   std::move(done)(known);
 }

@@ -98,11 +98,20 @@ TEST(BanTracker, CleanClientIsForgottenAndStartsAgainFromTheFirstLength) {
 TEST(BanTracker, LiftEndsTheBanAndForgetsHistory) {
   ManualClock clock;
   BanTracker bans(100);
-  for (int i = 0; i < 3; ++i)
-    bans.record_rejection(kClient, kPolicy, clock.now());
-  EXPECT_TRUE(bans.lift(kClient));
+  for (int round = 0; round < 2; ++round) {  // two bans: the next would be doubled
+    clock.advance(minutes(2));
+    for (int i = 0; i < 3; ++i)
+      bans.record_rejection(kClient, kPolicy, clock.now());
+  }
+  EXPECT_TRUE(bans.lift(kClient, clock.now()));
   EXPECT_FALSE(bans.banned_until(kClient, clock.now()));
-  EXPECT_FALSE(bans.lift(kClient));
+  EXPECT_FALSE(bans.lift(kClient, clock.now()));
+
+  // Forgotten: the next offence is a first one again.
+  std::optional<Instant> until;
+  for (int i = 0; i < 3; ++i)
+    until = bans.record_rejection(kClient, kPolicy, clock.now());
+  EXPECT_EQ(*until - clock.now(), minutes(1));
 }
 
 TEST(BanTracker, StaysWithinCapacityUnderAMillionOffendersAndKeepsTrackedOnes) {
