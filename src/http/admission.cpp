@@ -95,12 +95,12 @@ boost::asio::awaitable<Admission> admit(Worker& worker, const Runtime& rt, const
   std::optional<StoreResult> result = store.try_decide(c.key, limit);
   if (!result) result = co_await decide_async(store, c.key, limit);
   a.verdict = Limiter::finish(c, *result);
+  a.shadow = rt.shadow[c.rule];
 
   if (a.verdict.outcome == Outcome::kUnavailable) {
     a.refusal = Refusal::kUnavailable;
   } else if (a.verdict.outcome == Outcome::kRateLimited) {
-    if (rt.shadow[c.rule]) {
-      a.shadow = true;
+    if (a.shadow) {
       shared.protection.count_shadow_rejection(c.client, rt.limiter.rules().rule(c.rule).name);
       co_return a;
     }

@@ -56,7 +56,9 @@ enum class Refusal : std::uint8_t {
 struct Admission {
   Refusal refusal = Refusal::kNone;
   Verdict verdict;      // verdict.decision is meaningful for admitted and rate-limited requests
-  bool shadow = false;  // a shadow rule would have refused: admitted, and no rate headers
+  // The request's rule is in shadow mode: its verdict is only counted, and the response carries
+  // no rate headers, so a dry run changes nothing a client sees.
+  bool shadow = false;
   std::optional<Instant> banned_until;  // for kBanned
 
   bool admitted() const { return refusal == Refusal::kNone; }
