@@ -68,9 +68,10 @@ void Connection::close_if_idle() {
 asio::awaitable<void> Connection::run() {
   try {
     while (!worker_.shared.draining.load(std::memory_order_relaxed)) {
-      // A reload swaps the worker's runtime; a connection picks it up between requests.
-      if (runtime_ != worker_.runtime) runtime_ = worker_.runtime;
       if (!co_await wait_for_request()) break;
+      // A reload swaps the worker's runtime; a connection picks it up when its next request
+      // arrives, so one that idled through the reload is served under the new one.
+      if (runtime_ != worker_.runtime) runtime_ = worker_.runtime;
       if (co_await serve_one() == Next::kClose) break;
     }
   } catch (const std::exception& e) {
