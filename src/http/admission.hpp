@@ -55,7 +55,7 @@ enum class Refusal : std::uint8_t {
 
 struct Admission {
   Refusal refusal = Refusal::kNone;
-  Verdict verdict;      // verdict.decision is meaningful for admitted and rate-limited requests
+  Verdict verdict;  // verdict.decision is meaningful for admitted and rate-limited requests
   // The request's rule is in shadow mode: its verdict is only counted, and the response carries
   // no rate headers, so a dry run changes nothing a client sees.
   bool shadow = false;
