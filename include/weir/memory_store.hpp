@@ -2,10 +2,17 @@
 //
 // Keys are spread over independently locked shards by hash, so threads deciding for different
 // keys rarely contend. Each shard holds at most ceil(max_keys / shards) keys; when it is full a
-// new key takes the place of state that has expired, else of the least recently used key. A
+// new key takes the place of state that has expired, else of the key with the fewest requests
+// counted among the 8 least recently used (so one-off keys of a flood go first). A
 // full store therefore never refuses a key nor lets anyone through unchecked: every key gets
 // state, and the keys in active use keep theirs. A flood of one-off keys can only push out
-// keys idle for longer than the flood takes to fill a shard.
+// keys idle for longer than the flood takes to fill a shard, and even then passes over a key
+// with more requests counted than a flood key has (one).
+//
+// Shortcoming: a client whose single counted request is older than the flood's turnover of a
+// shard (shard capacity / flood rate per shard) looks like a flood key and may lose it, so it
+// is admitted once more than its quota allows. Telling the two apart would need memory per
+// client seen, which is what the bound exists to prevent; size max_keys for the turnover.
 //
 //   weir::SystemClock clock;
 //   weir::MemoryStore store(clock, {.max_keys = 1'000'000});

@@ -31,6 +31,9 @@ constexpr std::size_t kMaxShardKeys = kFreeLimit;
 // How many slots a new key looks at for expired state before evicting the least recently used
 // key. Bounds the cost of an insertion into a full shard.
 constexpr std::size_t kEvictionScan = 16;
+// When every key is live, the victim is the lightest of this many least recently used keys.
+constexpr std::size_t kEvictionSample = 8;
+constexpr std::uint32_t kMaxHits = 15;
 constexpr std::size_t kMaxAutoShards = 64;
 constexpr std::size_t kKeysPerAutoShard = 1024;
 
@@ -45,15 +48,22 @@ struct Slot {
   std::uint32_t prev = kNil;  // towards the most recently used
   std::uint32_t next = kNil;  // towards the least recently used; the free list when free
   std::uint32_t limit_id : 24;
-  std::uint32_t algorithm : 8;
+  std::uint32_t algorithm : 4;
+  // Requests counted for this key, saturating at 15: how much would be lost by evicting it.
+  std::uint32_t hits : 4;
 
-  Slot() : gcra(), limit_id(kFreeLimit), algorithm(static_cast<std::uint32_t>(Algorithm::kGcra)) {}
+  Slot()
+      : gcra(),
+        limit_id(kFreeLimit),
+        algorithm(static_cast<std::uint32_t>(Algorithm::kGcra)),
+        hits(0) {}
   Slot(Slot&& other) noexcept
       : key(other.key),
         prev(other.prev),
         next(other.next),
         limit_id(other.limit_id),
-        algorithm(other.algorithm) {
+        algorithm(other.algorithm),
+        hits(other.hits) {
     switch (kind()) {
       case Algorithm::kGcra:
         new (&gcra) Gcra(other.gcra);
@@ -176,7 +186,9 @@ class alignas(64) MemoryStore::Shard {
         release_limit(s.limit_id);
         s.limit_id = acquire_limit(limit);
         s.start(limit.algorithm);
+        s.hits = 0;
       }
+      if (s.hits < kMaxHits) ++s.hits;
       unlink(slot);
     } else {
       if (live_.load(std::memory_order_relaxed) >= capacity_) make_room(now);
@@ -185,6 +197,7 @@ class alignas(64) MemoryStore::Shard {
       s.key = key;
       s.limit_id = acquire_limit(limit);
       s.start(limit.algorithm);
+      s.hits = 1;
       index_.insert(slot);
       live_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -214,8 +227,11 @@ class alignas(64) MemoryStore::Shard {
   }
 
   // Frees one slot for a new key: expired state first (the least recently used key is the
-  // likeliest to have expired, then a short scan from the sweep hand), else the least
-  // recently used key.
+  // likeliest to have expired, then a short scan from the sweep hand), else the key with the
+  // fewest requests counted among the few least recently used. Under a flood of one-off
+  // identities, the tail fills with keys of one request each; preferring them keeps a client
+  // with several requests counted (whose loss would hand it a fresh budget) even when it is
+  // briefly the least recently used.
   //
   // Shortcoming: with rules of very different windows, an expired key outside the scanned
   // slots may outlive a live least recently used key until the scan or the periodic sweep
@@ -227,7 +243,13 @@ class alignas(64) MemoryStore::Shard {
       return;
     }
     if (scan(now, kEvictionScan).first > 0) return;
-    drop(tail_);
+
+    std::uint32_t victim = tail_;
+    std::uint32_t slot = tail_;
+    for (std::size_t i = 0; i < kEvictionSample && slot != kNil; ++i, slot = slots_[slot].prev) {
+      if (slots_[slot].hits < slots_[victim].hits) victim = slot;
+    }
+    drop(victim);
   }
 
   std::pair<std::size_t, std::size_t> scan(Instant now, std::size_t budget) {
