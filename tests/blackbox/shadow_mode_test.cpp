@@ -1,6 +1,11 @@
 // Black-box: shadow mode decides and counts, but rejects nothing; GET /admin/top shows who
 // would have been rejected.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "support/http_client.hpp"
@@ -85,6 +90,42 @@ limits:
   const std::string login = post_request("/api/auth/login", R"({"username":"a","password":"b"})");
   EXPECT_EQ(http_exchange(weir.port(), login)->status, 200);
   EXPECT_EQ(http_exchange(weir.port(), login)->status, 429);
+}
+
+}  // namespace
+}  // namespace weir::test
+
+namespace weir::test {
+namespace {
+
+// The defences' metrics as a real weir exports them, after each has moved, must parse and pass
+// Prometheus's lint (promtool comes with Debian's `prometheus` package).
+TEST(ProtectionMetricsBlackBox, ExpositionWithEveryDefenceMetricPassesPromtool) {
+  WeirProcess weir(R"(
+client_ip: { trusted_proxies: ["127.0.0.1/32"] }
+limits:
+  default: { requests: 1, window: 60s }
+  routes:
+    - { prefix: /api/search, requests: 1, window: 60s, mode: shadow }
+ban: { after: 1, within: 60s, duration: 1h }
+)");
+  for (int i = 0; i < 3; ++i) {
+    http_exchange(weir.port(), get_request("/api/data", "X-Forwarded-For: 198.51.100.1\r\n"));
+    http_exchange(weir.port(), get_request("/api/search", "X-Forwarded-For: 198.51.100.2\r\n"));
+  }
+  const std::string exposition = http_exchange(weir.metrics_port(), get_request("/metrics"))->body;
+  EXPECT_EQ(metric_value(exposition, "weir_bans_total"), 1);
+  EXPECT_EQ(metric_value(exposition, R"(weir_shadow_rejections_total{rule="/api/search"})"), 2);
+  EXPECT_EQ(metric_value(exposition, R"(weir_config_reloads_total{result="failure"})"), 0);
+  EXPECT_TRUE(metric_value(exposition, "weir_dynamic_blocks"));
+  EXPECT_TRUE(metric_value(exposition, "weir_in_flight_requests"));
+
+  const std::string path = ::testing::TempDir() + "weir-protection-exposition.txt";
+  std::ofstream(path) << exposition;
+  const int status =
+      std::system(("promtool check metrics < '" + path + "' >/dev/null 2>&1").c_str());
+  std::remove(path.c_str());
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << exposition;
 }
 
 }  // namespace
