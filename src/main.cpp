@@ -1,6 +1,10 @@
 // The weir executable: loads the configuration, builds the store and the server, and runs
-// until SIGTERM or SIGINT.
+// until SIGTERM or SIGINT; SIGHUP reloads the configuration file and the list files it names.
+#include <sys/resource.h>
+
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -51,8 +55,42 @@ std::optional<weir::config::ListenAddress> parse_listen(const std::string& text,
   return address;
 }
 
-int run(weir::config::Config config) {
+// WEIR_ADMIN_TOKEN keeps the admin token out of the configuration file.
+void apply_environment(weir::config::Config& config) {
+  if (const char* token = std::getenv("WEIR_ADMIN_TOKEN"); token != nullptr && *token != '\0') {
+    config.admin.token = token;
+  }
+}
+
+// Each connection is a descriptor; the usual soft limit of 1024 would make weir refuse
+// connections long before connections.max. Raise it to the hard limit.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    spdlog::warn("cannot raise the open file limit to {}", limit.rlim_max);
+  }
+}
+
+// Settings a running server cannot change: a reload that changes them keeps the old value
+// until a restart, and says so.
+void warn_restart_only(const weir::config::Config& running, const weir::config::Config& next) {
+  auto warn = [](std::string_view key) {
+    spdlog::warn("reload: \"{}\" changed; it takes effect only after a restart", key);
+  };
+  if (next.listen != running.listen) warn("listen");
+  if (next.metrics_listen != running.metrics_listen) warn("metrics_listen");
+  if (next.threads != running.threads) warn("threads");
+  if (next.store != running.store) warn("store");
+  if (next.shutdown_grace != running.shutdown_grace) warn("shutdown_grace");
+}
+
+// `overrides` applies the command line and the environment to a configuration just loaded.
+int run(weir::config::Config config, std::string config_path,
+        std::function<void(weir::config::Config&)> overrides) {
   spdlog::set_level(to_spdlog(config.log_level));
+  raise_descriptor_limit();
 
   weir::metrics::Registry registry;
   weir::metrics::ServerMetrics server_metrics(registry);  // with the process metrics
@@ -73,6 +111,44 @@ int run(weir::config::Config config) {
   options.threads = config.threads;
   options.shutdown_grace = config.shutdown_grace;
   options.housekeeping = [&memory, &clock] { memory.sweep(clock.now(), 100'000); };
+
+  // SIGHUP: reread the file; a bad one leaves everything as it was.
+  auto& reloads = registry.counter_family(
+      "weir_config_reloads_total", "Configuration reloads (SIGHUP), by result.", {"result"}, 2);
+  auto& reload_success = reloads.with({"success"});
+  auto& reload_failure = reloads.with({"failure"});
+  options.reload = [&, running = config]() mutable -> std::shared_ptr<const weir::http::Runtime> {
+    if (config_path.empty()) {
+      spdlog::warn("reload: weir runs the built-in configuration; nothing to reread");
+      reload_failure.inc();
+      return nullptr;
+    }
+    try {
+      weir::config::Config next = weir::config::load_config_file(config_path);
+      overrides(next);
+      auto runtime = weir::http::make_runtime(next);
+      warn_restart_only(running, next);
+      spdlog::set_level(to_spdlog(next.log_level));
+      spdlog::info(
+          "reloaded configuration \"{}\": {} rules, {} allowlisted and {} blocklisted "
+          "networks",
+          config_path, runtime->limiter.rules().size(), next.allowlist.size(),
+          next.blocklist.size());
+      // Keep what needs a restart, so the next reload compares against what is running.
+      next.listen = running.listen;
+      next.metrics_listen = running.metrics_listen;
+      next.threads = running.threads;
+      next.store = running.store;
+      next.shutdown_grace = running.shutdown_grace;
+      running = std::move(next);
+      reload_success.inc();
+      return runtime;
+    } catch (const std::exception& e) {
+      spdlog::error("reload failed, keeping the running configuration: {}", e.what());
+      reload_failure.inc();
+      return nullptr;
+    }
+  };
 
   auto runtime = weir::http::make_runtime(config);
   weir::http::Server server(options, runtime, request_metrics, registry);
@@ -153,13 +229,18 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "weir: %s\n", e.what());
     return 1;
   }
-  for (auto [text, flag, target] :
-       {std::tuple{&listen, "--listen", &config.listen},
-        std::tuple{&metrics_listen, "--metrics-listen", &config.metrics_listen}}) {
-    if (text->empty()) continue;
-    auto address = parse_listen(*text, flag);
-    if (!address) return 2;
-    *target = *address;
+  std::optional<weir::config::ListenAddress> listen_override;
+  std::optional<weir::config::ListenAddress> metrics_override;
+  if (!listen.empty() && !(listen_override = parse_listen(listen, "--listen"))) return 2;
+  if (!metrics_listen.empty() &&
+      !(metrics_override = parse_listen(metrics_listen, "--metrics-listen"))) {
+    return 2;
   }
-  return run(std::move(config));
+  auto overrides = [listen_override, metrics_override](weir::config::Config& c) {
+    apply_environment(c);
+    if (listen_override) c.listen = *listen_override;
+    if (metrics_override) c.metrics_listen = *metrics_override;
+  };
+  overrides(config);
+  return run(std::move(config), config_path, overrides);
 }

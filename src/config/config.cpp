@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -25,6 +26,8 @@ constexpr std::int64_t kMaxThreads = 1024;
 constexpr std::int64_t kMaxStoreConnections = 64;
 constexpr std::int64_t kInt64Max = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kUint32Max = std::numeric_limits<std::uint32_t>::max();
+constexpr hours kMaxBanDuration{24 * 365};
+constexpr std::size_t kMinAdminToken = 16;
 
 const std::initializer_list<std::pair<std::string_view, LogLevel>> kLogLevels = {
     {"trace", LogLevel::kTrace}, {"debug", LogLevel::kDebug}, {"info", LogLevel::kInfo},
@@ -42,6 +45,10 @@ const std::initializer_list<std::pair<std::string_view, StoreErrorPolicy>> kErro
 const std::initializer_list<std::pair<std::string_view, ForwardedHeader>> kHeaders = {
     {"x-forwarded-for", ForwardedHeader::kXForwardedFor},
     {"forwarded", ForwardedHeader::kForwarded},
+};
+const std::initializer_list<std::pair<std::string_view, Mode>> kModes = {
+    {"enforce", Mode::kEnforce},
+    {"shadow", Mode::kShadow},
 };
 const std::initializer_list<std::pair<std::string_view, Algorithm>> kAlgorithms = {
     {"sliding_log", Algorithm::kSlidingLog},
@@ -150,13 +157,16 @@ LimitsConfig read_limits(const YamlField& field) {
   LimitsConfig limits;
 
   const auto default_limit = field.child("default");
-  default_limit.expect_map({"requests", "window", "algorithm", "burst"});
+  default_limit.expect_map({"requests", "window", "algorithm", "burst", "mode"});
   limits.default_limit = read_limit(default_limit, false);
+  if (const auto mode = default_limit.child("mode"); mode.given()) {
+    limits.default_mode = mode.as_choice(kModes);
+  }
 
   // Prefixes as weir::RuleSet will hold them, to find two spellings of one route.
   std::vector<std::string> normalized;
   for (const auto& item : field.child("routes").items()) {
-    item.expect_map({"prefix", "requests", "window", "algorithm", "burst"});
+    item.expect_map({"prefix", "requests", "window", "algorithm", "burst", "mode"});
     const auto prefix_field = item.child("prefix");
     if (!prefix_field.given()) item.fail("a route needs a prefix (such as /api/auth)");
 
@@ -181,7 +191,9 @@ LimitsConfig read_limits(const YamlField& field) {
     }
 
     normalized.push_back(canonical);
-    limits.routes.push_back(RouteLimit{prefix, read_limit(item, true)});
+    RouteLimit route{prefix, read_limit(item, true), Mode::kEnforce};
+    if (const auto mode = item.child("mode"); mode.given()) route.mode = mode.as_choice(kModes);
+    limits.routes.push_back(std::move(route));
   }
   return limits;
 }
@@ -242,13 +254,19 @@ ClientIpConfig read_client_ip(const YamlField& field) {
 }
 
 TimeoutsConfig read_timeouts(const YamlField& field) {
-  field.expect_map({"header", "body", "idle"});
+  field.expect_map({"header", "body", "idle", "body_min_rate", "body_grace"});
   TimeoutsConfig timeouts;
   for (auto [key, target] :
        {std::pair{"header", &timeouts.header}, std::pair{"body", &timeouts.body},
         std::pair{"idle", &timeouts.idle}}) {
     if (const auto f = field.child(key); f.given())
       *target = f.as_duration(milliseconds(1), hours(1));
+  }
+  if (const auto f = field.child("body_min_rate"); f.given()) {
+    timeouts.body_min_rate = as_u32(f, 0, std::int64_t{1} << 30);
+  }
+  if (const auto f = field.child("body_grace"); f.given()) {
+    timeouts.body_grace = f.as_duration(milliseconds(0), hours(1));
   }
   return timeouts;
 }
@@ -324,11 +342,70 @@ void read_upstream(const YamlField& root, Config& config) {
   }
 }
 
+BanConfig read_ban(const YamlField& field) {
+  field.expect_map({"after", "within", "duration", "max_duration"});
+  BanConfig ban;
+  if (const auto f = field.child("after"); f.given()) ban.after = as_u32(f, 1, 1'000'000);
+  if (const auto f = field.child("within"); f.given()) {
+    ban.within = f.as_duration(milliseconds(1), kMaxBanDuration);
+  }
+  if (const auto f = field.child("duration"); f.given()) {
+    ban.duration = f.as_duration(milliseconds(1), kMaxBanDuration);
+  }
+  const auto max = field.child("max_duration");
+  if (max.given()) {
+    ban.max_duration = max.as_duration(milliseconds(1), kMaxBanDuration);
+  } else if (ban.max_duration < ban.duration) {
+    ban.max_duration = ban.duration;
+  }
+  if (ban.max_duration < ban.duration) {
+    max.fail(fmt::format("{} is shorter than ban.duration ({})",
+                         quote(format_duration(ban.max_duration)), format_duration(ban.duration)));
+  }
+  return ban;
+}
+
+AdminConfig read_admin(const YamlField& field) {
+  field.expect_map({"token"});
+  AdminConfig admin;
+  if (const auto f = field.child("token"); f.given()) {
+    admin.token = f.as_string();
+    // A short token can be guessed over the network; the value itself is never echoed.
+    if (!admin.token.empty() && admin.token.size() < kMinAdminToken) {
+      f.fail(
+          fmt::format("the token has {} characters; use at least {} (such as the output of "
+                      "`openssl rand -hex 32`)",
+                      admin.token.size(), kMinAdminToken));
+    }
+  }
+  return admin;
+}
+
 Config read_config(const YamlField& root) {
-  root.expect_map({"listen", "metrics_listen", "threads", "log_level", "shutdown_grace", "store",
-                   "client_ip", "allowlist", "blocklist", "limits", "timeouts", "limits_http",
-                   "connections", "max_requests_per_connection", "max_in_flight", "upstream",
-                   "upstream_host", "upstream_pool", "upstream_timeouts"});
+  root.expect_map({"listen",
+                   "metrics_listen",
+                   "threads",
+                   "log_level",
+                   "shutdown_grace",
+                   "store",
+                   "client_ip",
+                   "allowlist",
+                   "blocklist",
+                   "limits",
+                   "timeouts",
+                   "limits_http",
+                   "connections",
+                   "max_requests_per_connection",
+                   "max_in_flight",
+                   "allowlist_file",
+                   "blocklist_file",
+                   "mode",
+                   "ban",
+                   "admin",
+                   "upstream",
+                   "upstream_host",
+                   "upstream_pool",
+                   "upstream_timeouts"});
   Config config;
 
   if (const auto f = root.child("listen"); f.given()) config.listen = read_listen(f);
@@ -348,6 +425,11 @@ Config read_config(const YamlField& root) {
   config.client_ip = read_client_ip(root.child("client_ip"));
   config.allowlist = read_cidrs(root.child("allowlist"));
   config.blocklist = read_cidrs(root.child("blocklist"));
+  if (const auto f = root.child("allowlist_file"); f.given()) config.allowlist_file = f.as_string();
+  if (const auto f = root.child("blocklist_file"); f.given()) config.blocklist_file = f.as_string();
+  if (const auto f = root.child("mode"); f.given()) config.mode = f.as_choice(kModes);
+  if (const auto f = root.child("ban"); f.given()) config.ban = read_ban(f);
+  config.admin = read_admin(root.child("admin"));
   config.limits = read_limits(root.child("limits"));
   config.timeouts = read_timeouts(root.child("timeouts"));
   config.limits_http = read_http_limits(root.child("limits_http"));
@@ -385,7 +467,54 @@ Config load_config_file(const std::string& path) {
   std::ostringstream text;
   text << file.rdbuf();
   if (file.bad()) throw ConfigError(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  return load_config_string(text.str(), path);
+  Config config = load_config_string(text.str(), path);
+  load_list_files(config);
+  return config;
+}
+
+std::vector<Cidr> parse_cidr_list(std::string_view text, std::string_view source) {
+  std::vector<Cidr> out;
+  std::size_t line_number = 0;
+  while (!text.empty()) {
+    ++line_number;
+    const std::size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
+
+    line = line.substr(0, line.find('#'));
+    const std::size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) continue;
+    line = line.substr(first, line.find_last_not_of(" \t\r") - first + 1);
+
+    const auto cidr = Cidr::parse(line);
+    if (!cidr) {
+      throw ConfigError(fmt::format(
+          "{}:{}: {} is not a CIDR (use 10.0.0.0/8, 2001:db8::/32 or a single address; the bits "
+          "after the prefix length must be zero)",
+          source, line_number, quote(std::string(line))));
+    }
+    out.push_back(*cidr);
+  }
+  return out;
+}
+
+void load_list_files(Config& config) {
+  const std::filesystem::path base = config.source.empty() || config.source.front() == '<'
+                                         ? std::filesystem::path()
+                                         : std::filesystem::path(config.source).parent_path();
+  for (auto [file, list] : {std::pair{&config.allowlist_file, &config.allowlist},
+                            std::pair{&config.blocklist_file, &config.blocklist}}) {
+    if (file->empty()) continue;
+    const std::filesystem::path path = base / *file;
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+      throw ConfigError(fmt::format("{}: cannot open: {}", path.string(), std::strerror(errno)));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    for (const Cidr& cidr : parse_cidr_list(text.str(), path.string()))
+      list->push_back(cidr);
+  }
 }
 
 std::string_view builtin_config_yaml() {
@@ -407,6 +536,9 @@ std::string_view to_string(StoreErrorPolicy policy) {
 }
 std::string_view to_string(ForwardedHeader header) {
   return name_of(kHeaders, header);
+}
+std::string_view to_string(Mode mode) {
+  return name_of(kModes, mode);
 }
 
 }  // namespace weir::config

@@ -34,6 +34,9 @@ enum class LogLevel : std::uint8_t { kTrace, kDebug, kInfo, kWarn, kError, kOff 
 
 enum class StoreBackend : std::uint8_t { kMemory, kRedis };
 
+// Whether a rule's rejections are carried out (enforce) or only counted (shadow: a dry run).
+enum class Mode : std::uint8_t { kEnforce, kShadow };
+
 // What a request gets when the Redis store cannot answer in time.
 enum class StoreErrorPolicy : std::uint8_t {
   kAllow,  // fail open: admit the request
@@ -68,13 +71,15 @@ struct RouteLimit {
   // dropped) to the same prefix, so weir::RuleSet gets no duplicates.
   std::string prefix;
   Limit limit;  // algorithm defaults to sliding_log, not to the default limit's
+  Mode mode = Mode::kEnforce;
 
   friend bool operator==(const RouteLimit&, const RouteLimit&) = default;
 };
 
 struct LimitsConfig {
-  Limit default_limit;             // the `default` key: for paths no route matches
-  std::vector<RouteLimit> routes;  // in file order
+  Limit default_limit;                 // the `default` key: for paths no route matches
+  Mode default_mode = Mode::kEnforce;  // `default.mode`
+  std::vector<RouteLimit> routes;      // in file order
 
   friend bool operator==(const LimitsConfig&, const LimitsConfig&) = default;
 };
@@ -84,6 +89,11 @@ struct TimeoutsConfig {
   std::chrono::milliseconds header{std::chrono::seconds(10)};  // whole request head
   std::chrono::milliseconds body{std::chrono::seconds(30)};    // whole request body
   std::chrono::milliseconds idle{std::chrono::seconds(60)};    // between keep-alive requests
+  // After body_grace of reading a body, it must have arrived at body_min_rate bytes per second
+  // on average (counted from the end of the grace), or the connection is closed with 408.
+  // 0 disables the rate check; the body deadline still applies.
+  std::uint32_t body_min_rate = 500;                              // bytes/s, 0..1 GiB/s
+  std::chrono::milliseconds body_grace{std::chrono::seconds(5)};  // 0ms..1h
 
   friend bool operator==(const TimeoutsConfig&, const TimeoutsConfig&) = default;
 };
@@ -120,6 +130,26 @@ struct UpstreamTimeoutsConfig {
   friend bool operator==(const UpstreamTimeoutsConfig&, const UpstreamTimeoutsConfig&) = default;
 };
 
+// Temporary bans of clients that keep getting rate-limited. Absent section: no bans.
+struct BanConfig {
+  std::uint32_t after = 5;                                       // rejections, 1..1000000
+  std::chrono::milliseconds within{std::chrono::seconds(60)};    // counting window, 1ms..365d
+  std::chrono::milliseconds duration{std::chrono::minutes(10)};  // first ban, 1ms..365d
+  // Each repeat ban doubles the last, up to this; at least `duration`, at most 365d.
+  std::chrono::milliseconds max_duration{std::chrono::hours(24)};
+
+  friend bool operator==(const BanConfig&, const BanConfig&) = default;
+};
+
+// The operator's API on the metrics listener (docs/admin.md).
+struct AdminConfig {
+  // Bearer token; empty disables the API. The WEIR_ADMIN_TOKEN environment variable, applied
+  // by the executable, takes its place when set. At least 16 characters when set in the file.
+  std::string token;
+
+  friend bool operator==(const AdminConfig&, const AdminConfig&) = default;
+};
+
 struct Config {
   ListenAddress listen{"0.0.0.0", 8000};
   ListenAddress metrics_listen{"0.0.0.0", 9090};
@@ -130,6 +160,14 @@ struct Config {
   ClientIpConfig client_ip;
   std::vector<Cidr> allowlist;  // never limited
   std::vector<Cidr> blocklist;  // always refused
+  // Files of one CIDR a line ('#' starts a comment), read by load_config_file (and so again on
+  // each reload) and appended to allowlist / blocklist. A relative path is taken from the
+  // configuration file's directory. Empty: none.
+  std::string allowlist_file;
+  std::string blocklist_file;
+  Mode mode = Mode::kEnforce;  // kShadow puts every rule in shadow mode
+  std::optional<BanConfig> ban;
+  AdminConfig admin;
   LimitsConfig limits;
   TimeoutsConfig timeouts;
   HttpLimitsConfig limits_http;
@@ -150,12 +188,23 @@ struct Config {
   friend bool operator==(const Config&, const Config&) = default;
 };
 
-// Reads and validates the YAML file at `path`; messages name it as given. Throws ConfigError,
-// also when the file cannot be read or is not valid YAML.
+// Reads and validates the YAML file at `path`; messages name it as given. Then reads the
+// allowlist_file and blocklist_file it names (load_list_files). Throws ConfigError, also when a
+// file cannot be read or is not valid YAML.
 Config load_config_file(const std::string& path);
 
-// Validates `yaml`; `source_name` stands for the file in messages and in Config::source.
+// Validates `yaml`; `source_name` stands for the file in messages and in Config::source. Reads
+// no other file: allowlist_file and blocklist_file are kept as written.
 Config load_config_string(std::string_view yaml, std::string_view source_name);
+
+// Appends the networks of config.allowlist_file and config.blocklist_file to the lists, paths
+// relative to the directory of config.source. Throws ConfigError naming the file, the line and
+// the bad text.
+void load_list_files(Config& config);
+
+// One CIDR a line; blank lines and everything from '#' on are ignored. `text` is the file's
+// contents, `source` names it in messages. Throws ConfigError ("source:line: ...").
+std::vector<Cidr> parse_cidr_list(std::string_view text, std::string_view source);
 
 // The reference configuration weir runs with when given no --config: every default, plus
 // private networks allowlisted, two documentation ranges blocklisted, and tighter limits on
@@ -168,5 +217,6 @@ std::string_view to_string(LogLevel level);
 std::string_view to_string(StoreBackend backend);
 std::string_view to_string(StoreErrorPolicy policy);
 std::string_view to_string(ForwardedHeader header);
+std::string_view to_string(Mode mode);
 
 }  // namespace weir::config

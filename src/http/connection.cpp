@@ -10,6 +10,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "http/admission.hpp"
+#include "http/body_pace.hpp"
 #include "http/demo_api.hpp"
 #include "http/proxy_exchange.hpp"
 #include "http/response.hpp"
@@ -36,22 +38,6 @@ constexpr std::size_t kMaxLingerBytes = 256 * 1024;
 IpAddress to_ip_address(const asio::ip::address& address) {
   if (address.is_v4()) return IpAddress::from_v4(address.to_v4().to_uint());
   return IpAddress(address.to_v6().to_bytes());
-}
-
-// Lets a coroutine wait for a remote store's answer. The store calls back on this thread's
-// executor; dispatching again makes that a requirement of nobody.
-asio::awaitable<StoreResult> decide_async(Store& store, const RateKey& key, const Limit& limit) {
-  co_return co_await asio::async_initiate<decltype(use_awaitable), void(StoreResult)>(
-      [&store, &key, &limit](auto handler) {
-        auto executor = asio::get_associated_executor(handler);
-        store.decide(key, limit,
-                     [handler = std::move(handler), executor](StoreResult result) mutable {
-                       asio::dispatch(executor, [handler = std::move(handler), result]() mutable {
-                         std::move(handler)(result);
-                       });
-                     });
-      },
-      use_awaitable);
 }
 
 }  // namespace
@@ -83,9 +69,10 @@ void Connection::close_if_idle() {
 asio::awaitable<void> Connection::run() {
   try {
     while (!worker_.shared.draining.load(std::memory_order_relaxed)) {
-      // A reload swaps the worker's runtime; a connection picks it up between requests.
-      if (runtime_ != worker_.runtime) runtime_ = worker_.runtime;
       if (!co_await wait_for_request()) break;
+      // A reload swaps the worker's runtime; a connection picks it up when its next request
+      // arrives, so one that idled through the reload is served under the new one.
+      if (runtime_ != worker_.runtime) runtime_ = worker_.runtime;
       if (co_await serve_one() == Next::kClose) break;
     }
   } catch (const std::exception& e) {
@@ -150,30 +137,24 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
     co_return Next::kClose;
   }
 
-  // The decision: lists, then the rule's limit in the store.
+  // The decision: shedding, lists, bans, then the rule's limit in the store (admission.hpp).
   const auto decide_start = SteadyClock::now();
-  Classification c =
-      rt.limiter.classify({.peer = peer_, .forwarded = head_.forwarded, .path = path_});
-  Verdict verdict;
-  if (c.outcome == Outcome::kAllowed) {
-    const Limit& limit = rt.limiter.rules().rule(c.rule).limit;
-    std::optional<StoreResult> result = worker_.shared.store->try_decide(c.key, limit);
-    if (!result) result = co_await decide_async(*worker_.shared.store, c.key, limit);
-    verdict = Limiter::finish(c, *result);
-  } else {
-    verdict = Limiter::finish(c, StoreResult{});
-  }
+  InFlight in_flight(worker_.shared, rt.concurrency.max_in_flight);
+  Admission admission = co_await admit(worker_, rt, peer_, head_.forwarded, path_, in_flight);
+  const Verdict& verdict = admission.verdict;
   metrics.observe_decision(SteadyClock::now() - decide_start);
 
   // Proxy mode labels requests by rule, as its paths are the upstream's and unbounded.
-  std::string_view route = rt.proxy ? std::string_view(rt.limiter.rules().rule(c.rule).name)
+  std::string_view route = rt.proxy ? std::string_view(rt.limiter.rules().rule(verdict.rule).name)
                                     : DemoApi::route_label(path_);
   bool keep_alive = parser.keep_alive() && ++served_ < rt.max_requests_per_connection &&
                     !worker_.shared.draining.load(std::memory_order_relaxed);
   int status = 0;
 
-  if (verdict.outcome == Outcome::kAllowed || verdict.outcome == Outcome::kAllowlisted) {
-    if (rt.proxy) co_return co_await forward(parser, verdict, route, keep_alive, started);
+  if (admission.admitted()) {
+    if (rt.proxy) {
+      co_return co_await forward(parser, admission, route, keep_alive, started);
+    }
     if (!co_await read_body(parser)) co_return Next::kClose;
     keep_alive = keep_alive && !worker_.shared.draining.load(std::memory_order_relaxed);
     DemoReply reply = DemoApi::handle(head_.method, path_, head_.target, head_.body);
@@ -181,7 +162,7 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
     Response response(out_);
     response.start(status, keep_alive, head_.version);
     if (!reply.allow.empty()) response.header("Allow", reply.allow);
-    if (verdict.outcome == Outcome::kAllowed) write_rate_headers(response, verdict);
+    if (admission.rate_headers()) write_rate_headers(response, rt, verdict);
     response.json_body(reply.body, head_.method == bhttp::verb::head);
   } else {
     // Rejected before its body was read: drain a small body to keep the connection.
@@ -190,33 +171,7 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
       linger_ = true;
     }
     Response response(out_);
-    if (verdict.outcome == Outcome::kBlocked) {
-      status = 403;
-      metrics.count_rejection(RejectReason::kBlocklist);
-      response.start(status, keep_alive, head_.version);
-      response.json_body(R"({"error":"forbidden"})");
-    } else if (verdict.outcome == Outcome::kRateLimited) {
-      status = 429;
-      metrics.count_rejection(RejectReason::kRateLimit);
-      const std::int64_t retry =
-          std::max<std::int64_t>(1, ceil_seconds(verdict.decision.retry_after));
-      response.start(status, keep_alive, head_.version);
-      response.header("Retry-After", retry);
-      response.header("Cache-Control", "no-store");
-      write_rate_headers(response, verdict);
-      char body[80];
-      int n =
-          std::snprintf(body, sizeof body, R"({"error":"too many requests","retry_after":%lld})",
-                        static_cast<long long>(retry));
-      response.json_body(std::string_view(body, static_cast<std::size_t>(n)));
-    } else {
-      status = 503;
-      const std::int64_t retry =
-          std::max<std::int64_t>(1, ceil_seconds(verdict.decision.retry_after));
-      response.start(status, keep_alive, head_.version);
-      response.header("Retry-After", retry);
-      response.json_body(R"({"error":"rate limiter unavailable"})");
-    }
+    status = write_refusal(response, admission, rt, keep_alive, head_.version);
   }
 
   metrics.count_request(worker_.request_counters, head_.method_text, route, status);
@@ -227,7 +182,8 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
 }
 
 // Proxy mode's handler: the upstream answers, through a ProxyExchange that streams both ways.
-asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser, const Verdict& verdict,
+asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser,
+                                                      const Admission& admission,
                                                       std::string_view route, bool keep_alive,
                                                       SteadyClock::time_point started) {
   const Runtime& rt = *runtime_;
@@ -235,7 +191,7 @@ asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser, con
 
   // out_ holds only the rate-limit header lines, for the exchange to add to its answer.
   Response rate_headers(out_);
-  if (verdict.outcome == Outcome::kAllowed) write_rate_headers(rate_headers, verdict);
+  if (admission.rate_headers()) write_rate_headers(rate_headers, rt, admission.verdict);
 
   ProxyExchange exchange(*rt.proxy, rt.timeouts, worker_.upstream_pool, metrics);
   const ProxyResult result = co_await exchange.run(ProxyRequest{
@@ -256,25 +212,6 @@ asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser, con
   if (!result.complete) co_return Next::kClose;
   metrics.observe_request(SteadyClock::now() - started);
   co_return result.keep_alive ? Next::kKeepAlive : Next::kClose;
-}
-
-void Connection::write_rate_headers(Response& response, const Verdict& verdict) const {
-  const Decision& d = verdict.decision;
-  const RuleHeaders& rule = runtime_->rule_headers[verdict.rule];
-  const std::int64_t reset = ceil_seconds(d.reset);
-
-  response.header("X-RateLimit-Limit", static_cast<std::int64_t>(d.limit));
-  response.header("X-RateLimit-Remaining", static_cast<std::int64_t>(d.remaining));
-  response.header("X-RateLimit-Reset", reset);
-  response.header("RateLimit-Policy", rule.policy);
-
-  // "name";r=REMAINING;t=RESET, formatted without a temporary string.
-  char value[160];
-  int n = std::snprintf(value, sizeof value, "%s;r=%u;t=%lld", rule.quoted_name.c_str(),
-                        d.remaining, static_cast<long long>(reset));
-  if (n > 0 && static_cast<std::size_t>(n) < sizeof value) {
-    response.header("RateLimit", std::string_view(value, static_cast<std::size_t>(n)));
-  }
 }
 
 asio::awaitable<Connection::Next> Connection::answer_read_error(RequestParser& parser,
@@ -337,14 +274,23 @@ asio::awaitable<bool> Connection::read_body(RequestParser& parser) {
     if (ec) co_return false;
   }
 
-  beast::error_code ec;
-  stream_.expires_after(runtime_->timeouts.body);
-  co_await bhttp::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
-  if (!ec) co_return true;
-  co_await answer_read_error(parser, ec);
-  co_return false;
+  // The whole body within timeouts.body, and after the grace at least body_min_rate bytes a
+  // second: a client trickling a large body cannot hold the connection for the full deadline.
+  // A deadline that passes closes the connection (the stream closes the socket on expiry).
+  const BodyPace pace(runtime_->timeouts, SteadyClock::now());
+  std::uint64_t received = 0;
+  while (!parser.is_done()) {
+    beast::error_code ec;
+    stream_.expires_at(pace.deadline(received));
+    received += co_await bhttp::async_read_some(stream_, buffer_, parser,
+                                                asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      co_await answer_read_error(parser, ec);
+      co_return false;
+    }
+  }
+  co_return true;
 }
-
 asio::awaitable<bool> Connection::discard_body(RequestParser& parser) {
   // A client waiting on 100-continue will not send; nothing to drain, the connection is fine.
   if (head_.expect_continue) co_return false;

@@ -21,6 +21,8 @@
 
 namespace weir::http {
 
+struct Admission;
+
 class Connection {
  public:
   // Registers with `worker` until destroyed. Runs only on the worker's thread.
@@ -40,7 +42,7 @@ class Connection {
   enum class Next { kKeepAlive, kClose };
 
   boost::asio::awaitable<Next> serve_one();
-  boost::asio::awaitable<Next> forward(RequestParser& parser, const Verdict& verdict,
+  boost::asio::awaitable<Next> forward(RequestParser& parser, const Admission& admission,
                                        std::string_view route, bool keep_alive,
                                        std::chrono::steady_clock::time_point started);
   boost::asio::awaitable<bool> wait_for_request();
@@ -52,7 +54,6 @@ class Connection {
   boost::asio::awaitable<void> close_gracefully();
 
   void write_error(int status, std::string_view message, bool keep_alive);
-  void write_rate_headers(class Response& response, const Verdict& verdict) const;
 
   boost::beast::tcp_stream stream_;
   Worker& worker_;

@@ -27,6 +27,12 @@ RequestMetrics::RequestMetrics(metrics::ServerMetrics& metrics) : metrics_(metri
       &metrics.rate_limited.with({metrics::reason::kRateLimit});
   rejections_[static_cast<int>(RejectReason::kBlocklist)] =
       &metrics.rate_limited.with({metrics::reason::kBlocklist});
+  rejections_[static_cast<int>(RejectReason::kBan)] =
+      &metrics.rate_limited.with({metrics::reason::kBan});
+  rejections_[static_cast<int>(RejectReason::kShed)] =
+      &metrics.rate_limited.with({metrics::reason::kShed});
+  rejections_[static_cast<int>(RejectReason::kConnectionLimit)] =
+      &metrics.rate_limited.with({metrics::reason::kConnectionLimit});
 }
 
 }  // namespace weir::http

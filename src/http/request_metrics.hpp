@@ -15,7 +15,14 @@
 
 namespace weir::http {
 
-enum class RejectReason : std::uint8_t { kRateLimit, kBlocklist, kCount };
+enum class RejectReason : std::uint8_t {
+  kRateLimit,
+  kBlocklist,
+  kBan,
+  kShed,
+  kConnectionLimit,
+  kCount
+};
 
 // One per thread: the children this thread has used.
 class RequestCounterCache {

@@ -68,9 +68,31 @@ std::shared_ptr<const Runtime> make_runtime(const config::Config& config) {
   };
   runtime->forwarded_header =
       config.client_ip.header == ForwardedHeader::kForwarded ? "forwarded" : "x-forwarded-for";
-  runtime->timeouts = Timeouts{config.timeouts.header, config.timeouts.body, config.timeouts.idle};
+  runtime->timeouts = Timeouts{config.timeouts.header, config.timeouts.body, config.timeouts.idle,
+                               config.timeouts.body_min_rate, config.timeouts.body_grace};
   runtime->max_requests_per_connection = config.max_requests_per_connection;
   runtime->proxy = make_upstream_options(config);
+
+  runtime->concurrency = ConcurrencyLimits{
+      .max_connections = config.connections.max,
+      .per_ip = config.connections.per_ip,
+      .max_in_flight = config.max_in_flight,
+  };
+  // Index 0 is the default rule, then the routes in file order, as RuleSet numbers them.
+  const bool all_shadow = config.mode == config::Mode::kShadow;
+  runtime->shadow.push_back(all_shadow || config.limits.default_mode == config::Mode::kShadow);
+  for (const config::RouteLimit& route : config.limits.routes) {
+    runtime->shadow.push_back(all_shadow || route.mode == config::Mode::kShadow);
+  }
+  if (config.ban) {
+    runtime->ban = BanPolicy{
+        .after = config.ban->after,
+        .within = config.ban->within,
+        .duration = config.ban->duration,
+        .max_duration = config.ban->max_duration,
+    };
+  }
+  runtime->admin_token = config.admin.token;
   return runtime;
 }
 

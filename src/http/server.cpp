@@ -14,8 +14,10 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "http/admin_api.hpp"
 #include "http/connection.hpp"
 #include "http/metrics_endpoint.hpp"
+#include "http/store_call.hpp"
 #include "http/worker.hpp"
 
 namespace weir::http {
@@ -62,9 +64,77 @@ tcp::acceptor open_acceptor(asio::io_context& io, const tcp::endpoint& endpoint,
   return acceptor;
 }
 
-asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker) {
+IpAddress to_ip_address(const asio::ip::address& address) {
+  if (address.is_v4()) return IpAddress::from_v4(address.to_v4().to_uint());
+  return IpAddress(address.to_v6().to_bytes());
+}
+
+// A connection admitted at accept: counted in admitted_connections, and per client address
+// when connections.per_ip applies, until the connection ends.
+class ConnectionSlot {
+ public:
+  ConnectionSlot(ServerContext& context, std::optional<IpAddress> per_ip_key)
+      : context_(&context), key_(per_ip_key) {
+    context_->admitted_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ConnectionSlot(ConnectionSlot&& other) noexcept
+      : context_(std::exchange(other.context_, nullptr)), key_(other.key_) {}
+  ConnectionSlot(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(const ConnectionSlot&) = delete;
+  ConnectionSlot& operator=(ConnectionSlot&&) = delete;
+  ~ConnectionSlot() {
+    if (context_ == nullptr) return;
+    context_->admitted_connections.fetch_sub(1, std::memory_order_relaxed);
+    if (key_) context_->protection.close_connection(*key_);
+  }
+
+ private:
+  ServerContext* context_;
+  std::optional<IpAddress> key_;
+};
+
+// `slot` lives in the coroutine frame, so the connection counts until it ends.
+asio::awaitable<void> serve_connection(tcp::socket socket, Worker& worker,
+                                       [[maybe_unused]] ConnectionSlot slot) {
   Connection connection(std::move(socket), worker);
   co_await connection.run();
+}
+
+// The cheapest refusals, decided from the peer address alone, before anything is read. Returns
+// the slot for an admitted connection; nullopt when the socket must be closed.
+std::optional<ConnectionSlot> admit_connection(Worker& worker, const tcp::socket& socket) {
+  ServerContext& shared = worker.shared;
+  const Runtime& rt = *worker.runtime;
+
+  if (shared.admitted_connections.load(std::memory_order_relaxed) >=
+      static_cast<long>(rt.concurrency.max_connections)) {
+    shared.metrics.count_rejection(RejectReason::kConnectionLimit);
+    return std::nullopt;
+  }
+
+  beast::error_code ec;
+  const auto endpoint = socket.remote_endpoint(ec);
+  if (ec) return std::nullopt;  // already gone
+  const IpAddress peer = to_ip_address(endpoint.address());
+
+  // Only the peer's own address is judged here. A trusted proxy's connections carry other
+  // clients, who are judged per request once their forwarding header is read.
+  const ClientResolver& resolver = rt.limiter.resolver();
+  if (resolver.options().trusted_proxies.contains(peer)) return ConnectionSlot(shared, {});
+
+  const CidrSet& dynamic = worker.dynamic_blocks();
+  if (rt.limiter.blocklist().contains(peer) || (!dynamic.empty() && dynamic.contains(peer))) {
+    shared.metrics.count_rejection(RejectReason::kBlocklist);
+    return std::nullopt;
+  }
+
+  if (rt.concurrency.per_ip == 0) return ConnectionSlot(shared, {});
+  const IpAddress key = resolver.key_of(peer);
+  if (!shared.protection.open_connection(key, rt.concurrency.per_ip)) {
+    shared.metrics.count_rejection(RejectReason::kConnectionLimit);
+    return std::nullopt;
+  }
+  return ConnectionSlot(shared, key);
 }
 
 asio::awaitable<void> accept_loop(Worker& worker) {
@@ -79,8 +149,14 @@ asio::awaitable<void> accept_loop(Worker& worker) {
       co_await backoff.async_wait(asio::redirect_error(use_awaitable, ec));
       continue;
     }
+    std::optional<ConnectionSlot> slot = admit_connection(worker, socket);
+    if (!slot) {
+      socket.close(ec);
+      continue;
+    }
     socket.set_option(tcp::no_delay(true), ec);
-    asio::co_spawn(worker.io, serve_connection(std::move(socket), worker), asio::detached);
+    asio::co_spawn(worker.io, serve_connection(std::move(socket), worker, std::move(*slot)),
+                   asio::detached);
   }
 }
 
@@ -88,12 +164,18 @@ asio::awaitable<void> accept_loop(Worker& worker) {
 
 struct Server::Impl {
   Impl(ServerOptions o, std::shared_ptr<const Runtime> r, RequestMetrics& m, metrics::Registry& reg)
-      : options(std::move(o)), runtime(std::move(r)), context{nullptr, m}, registry(reg) {}
+      : options(std::move(o)),
+        runtime(std::move(r)),
+        protection(reg),
+        context{nullptr, m, protection},
+        registry(reg) {}
 
   ServerOptions options;
   std::shared_ptr<const Runtime> runtime;
+  Protection protection;
   ServerContext context;
   metrics::Registry& registry;
+  std::optional<AdminApi> admin;  // made in start(), with the store
   std::vector<std::unique_ptr<Worker>> workers;
   std::optional<tcp::acceptor> metrics_acceptor;
   std::optional<asio::signal_set> signals;
@@ -107,8 +189,11 @@ struct Server::Impl {
 
   Worker& main_worker() { return *workers.front(); }
   void begin_shutdown();
+  void wait_for_signal();
+  void reload();
   asio::awaitable<void> drain();
   asio::awaitable<void> housekeeping();
+  asio::awaitable<void> refresh_protection_state();
 };
 
 Server::Server(ServerOptions options, std::shared_ptr<const Runtime> runtime,
@@ -138,6 +223,7 @@ Server::~Server() {
 void Server::start(Store& store) {
   Impl& s = *impl_;
   s.context.store = &store;
+  s.admin.emplace(store, s.protection, [&s] { return s.main_worker().runtime; });
   const bool reuse_port = s.workers.size() > 1;
 
   // The first acceptor may be asked for port 0; the others must share the port it got.
@@ -152,19 +238,47 @@ void Server::start(Store& store) {
   s.metrics_acceptor.emplace(open_acceptor(s.main_worker().io, metrics_endpoint, false));
   s.metrics_port = s.metrics_acceptor->local_endpoint().port();
 
-  s.signals.emplace(s.main_worker().io, SIGTERM, SIGINT);
-  s.signals->async_wait([&s](const beast::error_code& ec, int signal) {
-    if (ec) return;
-    spdlog::info("received signal {}, draining", signal);
-    s.begin_shutdown();
-  });
+  s.signals.emplace(s.main_worker().io, SIGTERM, SIGINT, SIGHUP);
+  s.wait_for_signal();
 
-  asio::co_spawn(s.main_worker().io, MetricsEndpoint::serve(*s.metrics_acceptor, s.registry),
+  asio::co_spawn(s.main_worker().io,
+                 MetricsEndpoint::serve(*s.metrics_acceptor, s.registry, &*s.admin),
                  asio::detached);
   asio::co_spawn(s.main_worker().io, s.housekeeping(), asio::detached);
   for (auto& worker : s.workers) {
     asio::co_spawn(worker->io, accept_loop(*worker), asio::detached);
     worker->thread = std::thread([&io = worker->io] { io.run(); });
+  }
+}
+
+void Server::swap_runtime(std::shared_ptr<const Runtime> runtime) {
+  Impl& s = *impl_;
+  for (auto& worker : s.workers) {
+    asio::post(worker->io, [w = worker.get(), runtime] { w->runtime = runtime; });
+  }
+}
+
+void Server::Impl::wait_for_signal() {
+  signals->async_wait([this](const beast::error_code& ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      wait_for_signal();
+      return;
+    }
+    spdlog::info("received signal {}, draining", signal);
+    begin_shutdown();
+  });
+}
+
+// Runs on the main worker's thread.
+void Server::Impl::reload() {
+  if (!options.reload || stopping) return;
+  std::shared_ptr<const Runtime> next = options.reload();
+  if (!next) return;
+  runtime = next;
+  for (auto& worker : workers) {
+    asio::post(worker->io, [w = worker.get(), next] { w->runtime = next; });
   }
 }
 
@@ -239,6 +353,7 @@ asio::awaitable<void> Server::Impl::housekeeping() {
     co_await timer.async_wait(asio::redirect_error(use_awaitable, ec));
     if (stopping) break;
     if (options.housekeeping) options.housekeeping();
+    co_await refresh_protection_state();
 
     auto now = std::chrono::steady_clock::now();
     if (now - last_log < kRejectionLogPeriod) continue;
@@ -252,10 +367,22 @@ asio::awaitable<void> Server::Impl::housekeeping() {
       total += delta[i];
     }
     if (total > 0) {
-      spdlog::info("rejected {} requests in the last {}s (rate_limit={}, blocklist={})", total,
-                   kRejectionLogPeriod.count(), delta[0], delta[1]);
+      spdlog::info(
+          "rejected {} requests in the last {}s (rate_limit={}, blocklist={}, ban={}, shed={}, "
+          "connection_limit={})",
+          total, kRejectionLogPeriod.count(), delta[0], delta[1], delta[2], delta[3], delta[4]);
     }
   }
+}
+
+// Dynamic blocks are matched from a local snapshot; renewing it each second applies their
+// expiry, and changes made through another instance sharing the store.
+asio::awaitable<void> Server::Impl::refresh_protection_state() {
+  if (!context.store->supports_protection()) co_return;
+  co_await admin->refresh_blocks();
+  auto bans = co_await store_call<std::optional<BanList>>(
+      [this](auto done) { context.store->list_bans(0, std::move(done)); });
+  if (bans) protection.set_bans_active(static_cast<std::int64_t>(bans->total));
 }
 
 }  // namespace weir::http

@@ -7,6 +7,10 @@
 //   MyStore store(server.contexts());   // a remote store runs on the server's threads
 //   server.start(store);     // binds; throws with the address on failure
 //   server.wait();           // returns after SIGTERM/SIGINT and a graceful drain
+//
+// Defences applied at accept, before a byte is read: connections.max, connections.per_ip and
+// a peer that is itself blocklisted (statically or through the admin API) are closed at once.
+// SIGHUP calls ServerOptions::reload and swaps the runtime it returns on every thread.
 #pragma once
 
 #include <atomic>
@@ -40,6 +44,9 @@ struct ServerOptions {
   std::chrono::milliseconds shutdown_grace{10'000};
   // Called once a second on one thread, e.g. to expire idle store state.
   std::function<void()> housekeeping;
+  // Called on SIGHUP on one server thread: the runtime to swap in, or null to keep the current
+  // one (the callback logs why).
+  std::function<std::shared_ptr<const Runtime>()> reload;
 };
 
 class Server {
@@ -65,6 +72,11 @@ class Server {
   // Begins a graceful shutdown: stop accepting, finish in-flight requests (up to the grace
   // period), then stop. Safe from any thread.
   void stop();
+
+  // Makes `runtime` the one every thread uses: new connections at once, open ones from their
+  // next request; requests in flight finish under the runtime they started with. Safe from any
+  // thread after start().
+  void swap_runtime(std::shared_ptr<const Runtime> runtime);
 
   // The bound ports (useful with port 0). Valid after start().
   std::uint16_t port() const;

@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
+#include "http/protection.hpp"
 #include "http/request_metrics.hpp"
 #include "http/runtime.hpp"
 #include "http/upstream_pool.hpp"
@@ -26,8 +27,13 @@ class Connection;
 struct ServerContext {
   Store* store = nullptr;  // set before the threads start
   RequestMetrics& metrics;
+  Protection& protection;
   std::atomic<bool> draining{false};
   std::atomic<long> open_connections{0};
+  // Connections admitted at accept and not yet closed: counted before the connection's
+  // coroutine starts, so connections.max holds even for a burst of accepts.
+  std::atomic<long> admitted_connections{0};
+  std::atomic<long> in_flight{0};  // requests between head read and response written
 };
 
 struct Worker {
@@ -41,6 +47,18 @@ struct Worker {
   RequestCounterCache request_counters;
   UpstreamPool upstream_pool;  // proxy mode's idle upstream connections
   std::thread thread;
+
+  // This thread's copy of the dynamic block snapshot, renewed when its generation moves.
+  const CidrSet& dynamic_blocks() {
+    const std::uint64_t generation = shared.protection.blocks_generation();
+    if (!blocks || generation != blocks_generation) {
+      blocks = shared.protection.blocks();
+      blocks_generation = generation;
+    }
+    return *blocks;
+  }
+  std::shared_ptr<const CidrSet> blocks;
+  std::uint64_t blocks_generation = 0;
 };
 
 }  // namespace weir::http

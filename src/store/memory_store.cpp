@@ -15,6 +15,7 @@
 #include <tuple>
 #include <vector>
 
+#include "weir/ban_tracker.hpp"
 #include "weir/gcra.hpp"
 #include "weir/sliding_counter.hpp"
 #include "weir/sliding_log.hpp"
@@ -30,6 +31,9 @@ constexpr std::size_t kMaxShardKeys = kFreeLimit;
 // How many slots a new key looks at for expired state before evicting the least recently used
 // key. Bounds the cost of an insertion into a full shard.
 constexpr std::size_t kEvictionScan = 16;
+// When every key is live, the victim is the lightest of this many least recently used keys.
+constexpr std::size_t kEvictionSample = 8;
+constexpr std::uint32_t kMaxHits = 15;
 constexpr std::size_t kMaxAutoShards = 64;
 constexpr std::size_t kKeysPerAutoShard = 1024;
 
@@ -44,15 +48,22 @@ struct Slot {
   std::uint32_t prev = kNil;  // towards the most recently used
   std::uint32_t next = kNil;  // towards the least recently used; the free list when free
   std::uint32_t limit_id : 24;
-  std::uint32_t algorithm : 8;
+  std::uint32_t algorithm : 4;
+  // Requests counted for this key, saturating at 15: how much would be lost by evicting it.
+  std::uint32_t hits : 4;
 
-  Slot() : gcra(), limit_id(kFreeLimit), algorithm(static_cast<std::uint32_t>(Algorithm::kGcra)) {}
+  Slot()
+      : gcra(),
+        limit_id(kFreeLimit),
+        algorithm(static_cast<std::uint32_t>(Algorithm::kGcra)),
+        hits(0) {}
   Slot(Slot&& other) noexcept
       : key(other.key),
         prev(other.prev),
         next(other.next),
         limit_id(other.limit_id),
-        algorithm(other.algorithm) {
+        algorithm(other.algorithm),
+        hits(other.hits) {
     switch (kind()) {
       case Algorithm::kGcra:
         new (&gcra) Gcra(other.gcra);
@@ -175,7 +186,9 @@ class alignas(64) MemoryStore::Shard {
         release_limit(s.limit_id);
         s.limit_id = acquire_limit(limit);
         s.start(limit.algorithm);
+        s.hits = 0;
       }
+      if (s.hits < kMaxHits) ++s.hits;
       unlink(slot);
     } else {
       if (live_.load(std::memory_order_relaxed) >= capacity_) make_room(now);
@@ -184,6 +197,7 @@ class alignas(64) MemoryStore::Shard {
       s.key = key;
       s.limit_id = acquire_limit(limit);
       s.start(limit.algorithm);
+      s.hits = 1;
       index_.insert(slot);
       live_.fetch_add(1, std::memory_order_relaxed);
     }
@@ -213,8 +227,11 @@ class alignas(64) MemoryStore::Shard {
   }
 
   // Frees one slot for a new key: expired state first (the least recently used key is the
-  // likeliest to have expired, then a short scan from the sweep hand), else the least
-  // recently used key.
+  // likeliest to have expired, then a short scan from the sweep hand), else the key with the
+  // fewest requests counted among the few least recently used. Under a flood of one-off
+  // identities, the tail fills with keys of one request each; preferring them keeps a client
+  // with several requests counted (whose loss would hand it a fresh budget) even when it is
+  // briefly the least recently used.
   //
   // Shortcoming: with rules of very different windows, an expired key outside the scanned
   // slots may outlive a live least recently used key until the scan or the periodic sweep
@@ -226,7 +243,13 @@ class alignas(64) MemoryStore::Shard {
       return;
     }
     if (scan(now, kEvictionScan).first > 0) return;
-    drop(tail_);
+
+    std::uint32_t victim = tail_;
+    std::uint32_t slot = tail_;
+    for (std::size_t i = 0; i < kEvictionSample && slot != kNil; ++i, slot = slots_[slot].prev) {
+      if (slots_[slot].hits < slots_[victim].hits) victim = slot;
+    }
+    drop(victim);
   }
 
   std::pair<std::size_t, std::size_t> scan(Instant now, std::size_t budget) {
@@ -337,6 +360,21 @@ class alignas(64) MemoryStore::Shard {
   std::atomic<std::size_t> live_{0};
 };
 
+struct MemoryStore::BanShard {
+  explicit BanShard(std::size_t capacity) : tracker(capacity) {}
+
+  absl::Mutex mu;
+  BanTracker tracker ABSL_GUARDED_BY(mu);
+  std::optional<BanPolicy> policy ABSL_GUARDED_BY(mu);  // the last one used, for sweeping
+};
+
+struct MemoryStore::Blocks {
+  absl::Mutex mu;
+  // Keyed by (network, prefix length).
+  absl::flat_hash_map<std::pair<IpAddress, int>, std::optional<Instant>> by_network
+      ABSL_GUARDED_BY(mu);
+};
+
 MemoryStore::MemoryStore(const Clock& clock, MemoryStoreOptions options) : clock_(clock) {
   if (options.max_keys == 0) {
     throw std::invalid_argument("memory store: max_keys must be at least 1, got 0");
@@ -363,6 +401,12 @@ MemoryStore::MemoryStore(const Clock& clock, MemoryStoreOptions options) : clock
   shards_ = std::make_unique<Shard[]>(shard_count_);
   for (std::size_t i = 0; i < shard_count_; ++i)
     shards_[i].set_capacity(shard_capacity_);
+
+  const std::size_t per_ban_shard =
+      std::max<std::size_t>(1, (options.max_ban_clients + kBanShards - 1) / kBanShards);
+  for (std::size_t i = 0; i < kBanShards; ++i)
+    ban_shards_.push_back(std::make_unique<BanShard>(per_ban_shard));
+  blocks_ = std::make_unique<Blocks>();
 }
 
 MemoryStore::~MemoryStore() = default;
@@ -393,7 +437,108 @@ std::size_t MemoryStore::size() const {
   return total;
 }
 
+MemoryStore::BanShard& MemoryStore::ban_shard_for(const IpAddress& client) const {
+  return *ban_shards_[absl::Hash<IpAddress>{}(client) % kBanShards];
+}
+
+void MemoryStore::check_ban(const IpAddress& client, BanCallback done) {
+  std::optional<Instant> until;
+  {
+    BanShard& shard = ban_shard_for(client);
+    absl::MutexLock lock(&shard.mu);
+    until = shard.tracker.banned_until(client, clock_.now());
+  }
+  std::move(done)(until);
+}
+
+void MemoryStore::record_rejection(const IpAddress& client, const BanPolicy& policy,
+                                   BanCallback done) {
+  std::optional<Instant> until;
+  {
+    BanShard& shard = ban_shard_for(client);
+    absl::MutexLock lock(&shard.mu);
+    shard.policy = policy;
+    until = shard.tracker.record_rejection(client, policy, clock_.now());
+  }
+  std::move(done)(until);
+}
+
+void MemoryStore::list_bans(std::size_t max,
+                            absl::AnyInvocable<void(std::optional<BanList>) &&> done) {
+  const Instant now = clock_.now();
+  BanList all;
+  for (const auto& shard : ban_shards_) {
+    absl::MutexLock lock(&shard->mu);
+    BanList part = shard->tracker.active(now, max - all.bans.size());
+    all.total += part.total;
+    all.bans.insert(all.bans.end(), part.bans.begin(), part.bans.end());
+  }
+  std::move(done)(std::move(all));
+}
+
+void MemoryStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
+  bool known;
+  {
+    BanShard& shard = ban_shard_for(client);
+    absl::MutexLock lock(&shard.mu);
+    known = shard.tracker.lift(client, clock_.now());
+  }
+  std::move(done)(known);
+}
+
+void MemoryStore::put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done) {
+  bool stored = true;
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    auto& map = blocks_->by_network;
+    const auto key = std::pair(block.network.network, block.network.bits);
+    if (map.size() >= kMaxDynamicBlocks && !map.contains(key)) {
+      stored = false;
+    } else {
+      map[key] = block.expires;
+    }
+  }
+  std::move(done)(stored);
+}
+
+void MemoryStore::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
+  bool removed;
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    removed = blocks_->by_network.erase(std::pair(network.network, network.bits)) > 0;
+  }
+  std::move(done)(removed);
+}
+
+void MemoryStore::list_blocks(
+    absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) {
+  const Instant now = clock_.now();
+  std::vector<DynamicBlock> out;
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    for (const auto& [key, expires] : blocks_->by_network) {
+      if (expires && *expires <= now) continue;
+      out.push_back(DynamicBlock{Cidr{key.first, key.second}, expires});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const DynamicBlock& a, const DynamicBlock& b) {
+    return std::pair(a.network.network, a.network.bits) <
+           std::pair(b.network.network, b.network.bits);
+  });
+  std::move(done)(std::move(out));
+}
+
 std::size_t MemoryStore::sweep(Instant now, std::size_t budget) {
+  for (const auto& shard : ban_shards_) {
+    absl::MutexLock lock(&shard->mu);
+    if (shard->policy) shard->tracker.sweep(*shard->policy, now);
+  }
+  {
+    absl::MutexLock lock(&blocks_->mu);
+    absl::erase_if(blocks_->by_network,
+                   [now](const auto& item) { return item.second && *item.second <= now; });
+  }
+
   std::size_t dropped = 0;
   for (std::size_t visited = 0; visited < shard_count_ && budget > 0; ++visited) {
     const std::size_t i = sweep_next_.fetch_add(1, std::memory_order_relaxed) & (shard_count_ - 1);

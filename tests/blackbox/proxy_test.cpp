@@ -283,8 +283,11 @@ limits:
 
 TEST(ProxyLimits, BlockedClientGetsForbiddenWithoutTouchingTheUpstream) {
   TestUpstream upstream;
-  WeirProcess weir(proxy_config(upstream.url(), "blocklist: [127.0.0.1/32]\n"));
-  auto reply = http_exchange(weir.port(), get_request("/a"));
+  // A blocked client behind a trusted proxy gets 403 (a blocked peer itself is closed at accept).
+  WeirProcess weir(proxy_config(upstream.url(),
+                                "blocklist: [203.0.113.0/24]\n"
+                                "client_ip: { trusted_proxies: [127.0.0.1/32] }\n"));
+  auto reply = http_exchange(weir.port(), get_request("/a", "X-Forwarded-For: 203.0.113.7\r\n"));
   ASSERT_TRUE(reply);
   EXPECT_EQ(reply->status, 403);
   EXPECT_EQ(upstream.requests().size(), 0u);

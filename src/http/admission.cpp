@@ -1,0 +1,191 @@
+#include "http/admission.hpp"
+
+#include <chrono>
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "http/store_call.hpp"
+
+namespace weir::http {
+
+namespace {
+
+// Lets a coroutine wait for a remote store's answer (see Store::decide).
+boost::asio::awaitable<StoreResult> decide_async(Store& store, const RateKey& key,
+                                                 const Limit& limit) {
+  co_return co_await store_call<StoreResult>(
+      [&store, &key, &limit](auto done) { store.decide(key, limit, std::move(done)); });
+}
+
+// Seconds until `until`, rounded up, at least 1: a Retry-After a client can obey.
+std::int64_t seconds_until(Instant until) {
+  const auto now = std::chrono::time_point_cast<Duration>(std::chrono::system_clock::now());
+  return std::max<std::int64_t>(1, ceil_seconds(until - now));
+}
+
+// New bans are logged, but at most this many per period: a flood of offenders must not flood
+// the log (weir_bans_total counts them all).
+constexpr int kBanLogsPerPeriod = 10;
+constexpr std::chrono::seconds kBanLogPeriod{10};
+
+void log_ban(const IpAddress& client, Instant until) {
+  static std::atomic<std::int64_t> period{0};
+  static std::atomic<int> logged{0};
+  const std::int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                               std::chrono::steady_clock::now().time_since_epoch())
+                               .count() /
+                           kBanLogPeriod.count();
+  if (period.exchange(now) != now) logged.store(0);
+  if (logged.fetch_add(1) < kBanLogsPerPeriod) {
+    spdlog::warn("banned client \"{}\" for {}s", client.to_string(), seconds_until(until));
+  }
+}
+
+}  // namespace
+
+InFlight::InFlight(ServerContext& context, std::uint32_t max_in_flight) : context_(context) {
+  const long now = context_.in_flight.fetch_add(1, std::memory_order_relaxed) + 1;
+  over_limit_ = max_in_flight != 0 && now > static_cast<long>(max_in_flight);
+  context_.protection.in_flight().inc();
+}
+
+InFlight::~InFlight() {
+  context_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  context_.protection.in_flight().dec();
+}
+
+boost::asio::awaitable<Admission> admit(Worker& worker, const Runtime& rt, const IpAddress& peer,
+                                        std::string_view forwarded, std::string_view path,
+                                        const InFlight& in_flight) {
+  ServerContext& shared = worker.shared;
+  RequestMetrics& metrics = shared.metrics;
+  Admission a;
+
+  if (in_flight.over_limit()) {
+    a.refusal = Refusal::kShed;
+    metrics.count_rejection(RejectReason::kShed);
+    co_return a;
+  }
+
+  Classification c = rt.limiter.classify({.peer = peer, .forwarded = forwarded, .path = path});
+  a.verdict = Limiter::finish(c, StoreResult{});
+  // A dynamic block is an operator's explicit act: it wins over the allowlist.
+  if (c.outcome == Outcome::kBlocked ||
+      (!worker.dynamic_blocks().empty() && worker.dynamic_blocks().contains(c.client))) {
+    a.refusal = Refusal::kBlocked;
+    a.verdict.outcome = Outcome::kBlocked;
+    metrics.count_rejection(RejectReason::kBlocklist);
+    co_return a;
+  }
+  if (c.outcome == Outcome::kAllowlisted) co_return a;
+
+  Store& store = *shared.store;
+  if (rt.ban) {
+    a.banned_until = co_await store_call<std::optional<Instant>>(
+        [&store, &c](auto done) { store.check_ban(c.key.client, std::move(done)); });
+    if (a.banned_until) {
+      a.refusal = Refusal::kBanned;
+      metrics.count_rejection(RejectReason::kBan);
+      co_return a;
+    }
+  }
+
+  const Limit& limit = rt.limiter.rules().rule(c.rule).limit;
+  std::optional<StoreResult> result = store.try_decide(c.key, limit);
+  if (!result) result = co_await decide_async(store, c.key, limit);
+  a.verdict = Limiter::finish(c, *result);
+  a.shadow = rt.shadow[c.rule];
+
+  if (a.verdict.outcome == Outcome::kUnavailable) {
+    a.refusal = Refusal::kUnavailable;
+  } else if (a.verdict.outcome == Outcome::kRateLimited) {
+    if (a.shadow) {
+      shared.protection.count_shadow_rejection(c.client, rt.limiter.rules().rule(c.rule).name);
+      co_return a;
+    }
+    a.refusal = Refusal::kRateLimited;
+    metrics.count_rejection(RejectReason::kRateLimit);
+    if (rt.ban) {
+      const BanPolicy& policy = *rt.ban;
+      std::optional<Instant> until =
+          co_await store_call<std::optional<Instant>>([&store, &c, &policy](auto done) {
+            store.record_rejection(c.key.client, policy, std::move(done));
+          });
+      if (until) {
+        shared.protection.count_ban_started();
+        log_ban(c.key.client, *until);
+      }
+    }
+  }
+  co_return a;
+}
+
+void write_rate_headers(Response& response, const Runtime& rt, const Verdict& verdict) {
+  const Decision& d = verdict.decision;
+  const RuleHeaders& rule = rt.rule_headers[verdict.rule];
+  const std::int64_t reset = ceil_seconds(d.reset);
+
+  response.header("X-RateLimit-Limit", static_cast<std::int64_t>(d.limit));
+  response.header("X-RateLimit-Remaining", static_cast<std::int64_t>(d.remaining));
+  response.header("X-RateLimit-Reset", reset);
+  response.header("RateLimit-Policy", rule.policy);
+
+  // "name";r=REMAINING;t=RESET, formatted without a temporary string.
+  char value[160];
+  int n = std::snprintf(value, sizeof value, "%s;r=%u;t=%lld", rule.quoted_name.c_str(),
+                        d.remaining, static_cast<long long>(reset));
+  if (n > 0 && static_cast<std::size_t>(n) < sizeof value) {
+    response.header("RateLimit", std::string_view(value, static_cast<std::size_t>(n)));
+  }
+}
+
+int write_refusal(Response& response, const Admission& a, const Runtime& rt, bool keep_alive,
+                  int version) {
+  switch (a.refusal) {
+    case Refusal::kNone:
+      break;
+    case Refusal::kBlocked:
+      response.start(403, keep_alive, version);
+      response.json_body(R"({"error":"forbidden"})");
+      return 403;
+    case Refusal::kBanned: {
+      response.start(403, keep_alive, version);
+      response.header("Retry-After", seconds_until(*a.banned_until));
+      response.header("Cache-Control", "no-store");
+      response.json_body(R"({"error":"forbidden","reason":"banned"})");
+      return 403;
+    }
+    case Refusal::kShed:
+      response.start(503, keep_alive, version);
+      response.header("Retry-After", std::int64_t{1});
+      response.header("Cache-Control", "no-store");
+      response.json_body(R"({"error":"overloaded"})");
+      return 503;
+    case Refusal::kRateLimited: {
+      const std::int64_t retry =
+          std::max<std::int64_t>(1, ceil_seconds(a.verdict.decision.retry_after));
+      response.start(429, keep_alive, version);
+      response.header("Retry-After", retry);
+      response.header("Cache-Control", "no-store");
+      write_rate_headers(response, rt, a.verdict);
+      char body[80];
+      int n =
+          std::snprintf(body, sizeof body, R"({"error":"too many requests","retry_after":%lld})",
+                        static_cast<long long>(retry));
+      response.json_body(std::string_view(body, static_cast<std::size_t>(n)));
+      return 429;
+    }
+    case Refusal::kUnavailable: {
+      const std::int64_t retry =
+          std::max<std::int64_t>(1, ceil_seconds(a.verdict.decision.retry_after));
+      response.start(503, keep_alive, version);
+      response.header("Retry-After", retry);
+      response.json_body(R"({"error":"rate limiter unavailable"})");
+      return 503;
+    }
+  }
+  return 0;
+}
+
+}  // namespace weir::http
