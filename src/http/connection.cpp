@@ -31,6 +31,9 @@ namespace {
 // small; past this, closing costs the client less than weir reading what it will throw away.
 constexpr std::uint64_t kMaxDiscardBytes = 64 * 1024;
 
+// Bytes asked of the socket per read of a request head.
+constexpr std::size_t kReadChunk = 16 * 1024;
+
 // How long, and how much, a closing connection drains what the client still sends.
 constexpr std::chrono::seconds kLinger{2};
 constexpr std::size_t kMaxLingerBytes = 256 * 1024;
@@ -48,6 +51,8 @@ Connection::Connection(asio::ip::tcp::socket socket, Worker& worker)
   auto endpoint = stream_.socket().remote_endpoint(ec);
   if (!ec) peer_ = to_ip_address(endpoint.address());
   buffer_.max_size(runtime_->request_limits.max_header_bytes + 64 * 1024);
+  // send() writes synchronously first and must never block the thread.
+  stream_.socket().non_blocking(true, ec);
 
   worker_.connections.insert(this);
   worker_.shared.metrics.connection_opened();
@@ -125,8 +130,7 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   RequestParser parser(head_, rt.request_limits, rt.forwarded_header, rt.proxy.has_value());
   beast::error_code ec;
   stream_.expires_after(rt.timeouts.header);
-  co_await bhttp::async_read_header(stream_, buffer_, parser,
-                                    asio::redirect_error(use_awaitable, ec));
+  co_await read_head(parser, ec);
   if (ec) co_return co_await answer_read_error(parser, ec);
 
   if (!normalize_path(head_.target, path_)) {
@@ -303,10 +307,51 @@ asio::awaitable<bool> Connection::discard_body(RequestParser& parser) {
   co_return !ec;
 }
 
+// Parses what is buffered before reading more. With keep-alive, the head has usually arrived
+// whole with the bytes wait_for_request() read, so it is parsed without another asynchronous
+// operation (Beast's async_read_header would still post its completion).
+asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_code& ec) {
+  for (;;) {
+    if (buffer_.size() > 0) {
+      std::size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == bhttp::error::need_more) {
+        ec = {};
+      } else if (ec || parser.is_header_done()) {
+        co_return;
+      }
+    }
+    const std::size_t room = buffer_.max_size() - buffer_.size();
+    if (room == 0) {
+      ec = bhttp::error::header_limit;
+      co_return;
+    }
+    std::size_t n =
+        co_await stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, kReadChunk)),
+                                         asio::redirect_error(use_awaitable, ec));
+    if (ec == asio::error::eof) {
+      ec = parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
+    }
+    if (ec) co_return;
+    buffer_.commit(n);
+  }
+}
+
+// Most responses fit the socket's send buffer: one non-blocking send finishes them without an
+// asynchronous operation. Only what is left waits for the socket, under the idle deadline.
 asio::awaitable<bool> Connection::send() {
   beast::error_code ec;
+  std::size_t sent = stream_.socket().write_some(asio::buffer(out_), ec);
+  if (ec == asio::error::would_block || ec == asio::error::try_again) {
+    ec = {};
+    sent = 0;
+  }
+  if (ec) co_return false;
+  if (sent == out_.size()) co_return true;
+
   stream_.expires_after(runtime_->timeouts.idle);
-  co_await asio::async_write(stream_, asio::buffer(out_), asio::redirect_error(use_awaitable, ec));
+  co_await asio::async_write(stream_, asio::buffer(out_.data() + sent, out_.size() - sent),
+                             asio::redirect_error(use_awaitable, ec));
   co_return !ec;
 }
 
