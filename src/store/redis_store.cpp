@@ -225,6 +225,8 @@ class RedisStore::Impl final : public RedisRequestSink {
     }
   }
 
+  Store& local() { return local_; }
+
   RedisStoreStats stats() const {
     RedisStoreStats s;
     s.ok = ok_.load(std::memory_order_relaxed);
@@ -414,6 +416,41 @@ void RedisStore::decide(const RateKey& key, const Limit& limit, Callback done) {
 
 void RedisStore::decide_at(const RateKey& key, const Limit& limit, Instant at, Callback done) {
   impl_->decide(key, limit, at, std::move(done));
+}
+
+bool RedisStore::supports_protection() const {
+  return impl_->local().supports_protection();
+}
+
+void RedisStore::check_ban(const IpAddress& client, BanCallback done) {
+  impl_->local().check_ban(client, std::move(done));
+}
+
+void RedisStore::record_rejection(const IpAddress& client, const BanPolicy& policy,
+                                  BanCallback done) {
+  impl_->local().record_rejection(client, policy, std::move(done));
+}
+
+void RedisStore::list_bans(std::size_t max,
+                           absl::AnyInvocable<void(std::optional<BanList>) &&> done) {
+  impl_->local().list_bans(max, std::move(done));
+}
+
+void RedisStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
+  impl_->local().lift_ban(client, std::move(done));
+}
+
+void RedisStore::put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done) {
+  impl_->local().put_block(block, std::move(done));
+}
+
+void RedisStore::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
+  impl_->local().remove_block(network, std::move(done));
+}
+
+void RedisStore::list_blocks(
+    absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) {
+  impl_->local().list_blocks(std::move(done));
 }
 
 RedisStoreStats RedisStore::stats() const {

@@ -87,6 +87,22 @@ class RedisStore final : public Store {
   // expire them by its own clock, not by `at`), so never use it for production traffic.
   void decide_at(const RateKey& key, const Limit& limit, Instant at, Callback done);
 
+  // Bans and dynamic blocks. Not yet shared through Redis: they are kept by the embedded store
+  // passed as `local`, so each weir instance bans and blocks on its own (the admin API must be
+  // called on every instance). Sharing them needs scripts of their own, keyed per client with
+  // a TTL, in the same style as the rate-limit scripts.
+  bool supports_protection() const override;
+  void check_ban(const IpAddress& client, BanCallback done) override;
+  void record_rejection(const IpAddress& client, const BanPolicy& policy,
+                        BanCallback done) override;
+  void list_bans(std::size_t max,
+                 absl::AnyInvocable<void(std::optional<BanList>) &&> done) override;
+  void lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) override;
+  void put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done) override;
+  void remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) override;
+  void list_blocks(
+      absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) override;
+
   RedisStoreStats stats() const;
   // True while the circuit breaker is open: decisions come from the failure policy.
   bool fallback_active() const;

@@ -108,5 +108,17 @@ TEST(RedisBlackBox, UnreachableRedisAtStartUpIsNotACrash) {
   EXPECT_EQ(weir.stop(), 0);
 }
 
+TEST(RedisBlackBox, BansWorkWithTheRedisStoreOnEachInstance) {
+  testing::RedisServer redis;
+  WeirProcess weir(
+      redis_config(redis, "deny", 2, "ban: { after: 2, within: 60s, duration: 1m }\n"));
+  std::vector<int> statuses;
+  for (int i = 0; i < 5; ++i)
+    statuses.push_back(status_of(weir.port()));
+  // Two admitted, two rejected (the second starts the ban), then banned.
+  EXPECT_EQ(statuses, (std::vector<int>{200, 200, 429, 429, 403}));
+  EXPECT_EQ(weir.stop(), 0);
+}
+
 }  // namespace
 }  // namespace weir::test
