@@ -1,5 +1,8 @@
 #include "http/admission.hpp"
 
+#include <algorithm>
+#include <charconv>
+
 #include <chrono>
 #include <cstdio>
 
@@ -131,13 +134,14 @@ void write_rate_headers(Response& response, const Runtime& rt, const Verdict& ve
   response.header("X-RateLimit-Reset", reset);
   response.header("RateLimit-Policy", rule.policy);
 
-  // "name";r=REMAINING;t=RESET, formatted without a temporary string.
-  char value[160];
-  int n = std::snprintf(value, sizeof value, "%s;r=%u;t=%lld", rule.quoted_name.c_str(),
-                        d.remaining, static_cast<long long>(reset));
-  if (n > 0 && static_cast<std::size_t>(n) < sizeof value) {
-    response.header("RateLimit", std::string_view(value, static_cast<std::size_t>(n)));
-  }
+  // "name";r=REMAINING;t=RESET
+  response.begin_header("RateLimit");
+  response.append_value(rule.quoted_name);
+  response.append_value(";r=");
+  response.append_value(static_cast<std::int64_t>(d.remaining));
+  response.append_value(";t=");
+  response.append_value(reset);
+  response.end_header();
 }
 
 int write_refusal(Response& response, const Admission& a, const Runtime& rt, bool keep_alive,
@@ -169,11 +173,12 @@ int write_refusal(Response& response, const Admission& a, const Runtime& rt, boo
       response.header("Retry-After", retry);
       response.header("Cache-Control", "no-store");
       write_rate_headers(response, rt, a.verdict);
-      char body[80];
-      int n =
-          std::snprintf(body, sizeof body, R"({"error":"too many requests","retry_after":%lld})",
-                        static_cast<long long>(retry));
-      response.json_body(std::string_view(body, static_cast<std::size_t>(n)));
+      constexpr std::string_view kPrefix = R"({"error":"too many requests","retry_after":)";
+      char body[kPrefix.size() + 24];
+      char* end = std::copy(kPrefix.begin(), kPrefix.end(), body);
+      end = std::to_chars(end, body + sizeof body - 1, retry).ptr;
+      *end++ = '}';
+      response.json_body(std::string_view(body, static_cast<std::size_t>(end - body)));
       return 429;
     }
     case Refusal::kUnavailable: {

@@ -103,6 +103,15 @@ void Response::header(std::string_view name, std::int64_t value) {
   out_.append("\r\n");
 }
 
+void Response::begin_header(std::string_view name) {
+  out_.append(name);
+  out_.append(": ");
+}
+
+void Response::append_value(std::int64_t number) {
+  append_number(out_, number);
+}
+
 void Response::json_body(std::string_view body, bool head_only) {
   out_.append("Content-Type: application/json\r\nContent-Length: ");
   append_number(out_, static_cast<std::int64_t>(body.size()));

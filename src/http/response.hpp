@@ -29,6 +29,13 @@ class Response {
   void header(std::string_view name, std::string_view value);
   void header(std::string_view name, std::int64_t value);
 
+  // A header whose value is written in pieces, without a temporary string:
+  // begin_header(name), then append_value() for each piece, then end_header().
+  void begin_header(std::string_view name);
+  void append_value(std::string_view text) { out_.append(text); }
+  void append_value(std::int64_t number);
+  void end_header() { out_.append("\r\n"); }
+
   // Content-Type: application/json, Content-Length, the blank line, then the body unless
   // `head_only` (a HEAD request).
   void json_body(std::string_view body, bool head_only = false);
