@@ -168,6 +168,7 @@ struct RedisClusterRouter::Node {
   RedisStoreOptions options;  // url: this node; what its connections read
   std::vector<std::shared_ptr<RedisConnection>> connections;
   std::vector<std::vector<std::size_t>> by_context;  // connection indices per context
+  std::vector<std::size_t> all;                      // 0 .. connections - 1
   std::atomic<std::size_t> next{0};
 };
 
@@ -227,6 +228,7 @@ RedisClusterRouter::Node& RedisClusterRouter::node_for(const std::string& host,
     node->connections.push_back(
         std::make_shared<RedisConnection>(*contexts_[home], node->options, sink_, writes_, id));
     node->by_context[home].push_back(i);
+    node->all.push_back(i);
   }
   for (auto& connection : node->connections)
     connection->start();
@@ -247,10 +249,7 @@ RedisConnection* RedisClusterRouter::pick(std::uint16_t slot, asio::io_context* 
 }
 
 RedisConnection* RedisClusterRouter::pick_in(Node& node, asio::io_context* home) {
-  std::vector<std::size_t> all(node.connections.size());
-  for (std::size_t i = 0; i < all.size(); ++i)
-    all[i] = i;
-  const std::vector<std::size_t>* candidates = &all;
+  const std::vector<std::size_t>* candidates = &node.all;
   if (home != nullptr) {
     const auto index = static_cast<std::size_t>(
         std::find(contexts_.begin(), contexts_.end(), home) - contexts_.begin());

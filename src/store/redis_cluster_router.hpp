@@ -17,6 +17,11 @@
 //   RedisConnection* c = router.pick(redis_cluster_slot(key), home);   // any io thread
 //
 // Thread-safe: every method may run on any thread.
+//
+// Known gaps: a node that leaves the slot map (a failed master, a removed node) keeps its
+// connections, which go on reconnecting with backoff until the store is destroyed; and the
+// store's circuit breaker is shared by all masters, so while one master fails over, requests
+// for the healthy ones are decided by the policy too whenever the breaker is open.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -5,6 +5,7 @@
 #include <atomic>
 #include <boost/asio/post.hpp>
 #include <chrono>
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <memory>
@@ -17,6 +18,7 @@
 #include "store/redis_scripts.hpp"
 #include "store/redis_store.hpp"
 #include "support/redis_cluster.hpp"
+#include "support/redis_server.hpp"
 #include "support/redis_store_harness.hpp"
 #include "weir/memory_store.hpp"
 
@@ -286,6 +288,56 @@ TEST(RedisCluster, PolicyDecidesWhileAMasterFailsOverThenTheClusterAgain) {
   ASSERT_TRUE(result.has_value());
   EXPECT_FALSE(result->decision.allowed);
   EXPECT_FALSE(result->unavailable) << "denied by the limit, not by the policy";
+}
+
+// Decisions per second with `in_flight` outstanding per io thread, over many clients. Not a
+// test: run by hand to compare a cluster with one Redis (see ComparesThroughput below).
+double decisions_per_second(const RedisStoreOptions& options, int threads, int total,
+                            int in_flight) {
+  Instance instance(options, threads);
+  const Limit limit = limit_of(Algorithm::kGcra, 1'000'000, 60s);
+  std::atomic<int> issued{0};
+  std::atomic<int> answered{0};
+  std::function<void(std::size_t)> next = [&](std::size_t t) {
+    const int n = issued.fetch_add(1);
+    if (n >= total) return;
+    instance.store.decide(client(3, static_cast<std::uint32_t>(n % 10'000)), limit,
+                          [&, t](StoreResult) {
+                            answered.fetch_add(1);
+                            next(t);
+                          });
+  };
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t t = 0; t < instance.io.size(); ++t) {
+    boost::asio::post(instance.io[t], [&, t] {
+      for (int i = 0; i < in_flight; ++i)
+        next(t);
+    });
+  }
+  if (!wait_until([&] { return answered.load() >= total; }, 120s)) return 0;
+  const std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+  EXPECT_EQ(instance.store.stats().ok, static_cast<std::uint64_t>(total));
+  return total / took.count();
+}
+
+// By hand: weir_store_tests --gtest_also_run_disabled_tests --gtest_filter='*ComparesThroughput'
+TEST(RedisCluster, DISABLED_ComparesThroughput) {
+  constexpr int kTotal = 200'000;
+  constexpr int kInFlight = 256;
+  double single = 0;
+  {
+    testing::RedisServer redis;
+    RedisStoreOptions options;
+    options.url = redis.url();
+    options.timeout = 2s;
+    single = decisions_per_second(options, 2, kTotal, kInFlight);
+  }
+  RedisCluster cluster;
+  RedisStoreOptions options = options_for(cluster);
+  options.timeout = 2s;
+  const double clustered = decisions_per_second(options, 2, kTotal, kInFlight);
+  std::printf("single redis: %.0f decisions/s; cluster of 3 masters: %.0f decisions/s\n", single,
+              clustered);
 }
 
 }  // namespace
