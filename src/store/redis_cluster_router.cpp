@@ -324,24 +324,6 @@ void RedisClusterRouter::want_refresh() {
   refresh_wake_.notify_one();
 }
 
-std::vector<std::string> RedisClusterRouter::masters() const {
-  std::lock_guard lock(mutex_);
-  std::vector<bool> used(nodes_.size(), false);
-  for (const int index : slots_) {
-    if (index >= 0) used[static_cast<std::size_t>(index)] = true;
-  }
-  std::vector<std::string> out;
-  for (std::size_t i = 0; i < nodes_.size(); ++i) {
-    if (used[i]) out.push_back(fmt::format("{}:{}", nodes_[i]->host, nodes_[i]->port));
-  }
-  return out;
-}
-
-std::uint64_t RedisClusterRouter::refreshes() const {
-  std::lock_guard lock(refresh_mutex_);
-  return refreshes_;
-}
-
 bool RedisClusterRouter::refresh_once() {
   // Ask the masters known now, then the seeds: a master just killed refuses at once.
   std::vector<Target> targets;
@@ -402,7 +384,6 @@ void RedisClusterRouter::refresh_loop() {
     const bool ok = refresh_once();
     lock.lock();
     last = SteadyClock::now();
-    ++refreshes_;
     if (!ok && !refresh_failing_) {
       spdlog::warn("redis cluster {}: no node answered CLUSTER SLOTS; keeping the old slot map",
                    seeds_text(options_.url));

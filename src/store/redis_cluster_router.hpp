@@ -75,11 +75,6 @@ class RedisClusterRouter {
   // A request failed (lost, timed out, or the cluster is down): refresh the map soon.
   void note_failure();
 
-  // Masters in the current slot map, as "host:port"; for tests and logs.
-  std::vector<std::string> masters() const;
-  // Completed slot-map reads since construction.
-  std::uint64_t refreshes() const;
-
  private:
   struct Node;
   struct Target {
@@ -102,12 +97,11 @@ class RedisClusterRouter {
   std::vector<std::unique_ptr<Node>> nodes_;  // never shrinks: pointers stay valid
   std::vector<int> slots_;                    // node index per slot, -1 when unknown
 
-  mutable std::mutex refresh_mutex_;  // the fields below
+  std::mutex refresh_mutex_;  // the fields below
   std::condition_variable refresh_wake_;
   bool refresh_wanted_ = false;
   bool stopping_ = false;
   bool refresh_failing_ = false;  // one warning per outage
-  std::uint64_t refreshes_ = 0;
   std::thread refresher_;
 };
 
