@@ -9,6 +9,7 @@
 #include <atomic>
 #include <charconv>
 #include <optional>
+#include <stdexcept>
 #include <utility>
 
 #include "store/redis_cluster_slot.hpp"
@@ -180,6 +181,9 @@ RedisClusterRouter::RedisClusterRouter(std::vector<asio::io_context*> contexts,
       sink_(sink),
       writes_(writes),
       slots_(kRedisClusterSlots, -1) {
+  if (options_.url.seeds.empty()) {
+    throw std::invalid_argument("redis cluster: the url names no seed node");
+  }
   if (!refresh_once()) {
     spdlog::warn("redis cluster {}: no seed answered CLUSTER SLOTS; retrying in the background",
                  seeds_text(options_.url));

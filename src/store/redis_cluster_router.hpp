@@ -49,6 +49,7 @@ class RedisClusterRouter {
   // `contexts`, `sink` and `writes` must outlive the router; options.url is a cluster URL.
   // Reads the slot map before returning (a warning, not an error, when no seed answers: the
   // refresh thread keeps trying, and requests go to the first seed meanwhile).
+  // Throws std::invalid_argument when options.url has no seeds.
   RedisClusterRouter(std::vector<boost::asio::io_context*> contexts,
                      const RedisStoreOptions& options, RedisRequestSink& sink,
                      RedisWriteCount& writes);

@@ -154,8 +154,19 @@ class RedisCluster {
  private:
   void start() {
     pick_ports();
-    for (int node = 0; node < kNodes; ++node)
-      launch(node);
+    for (int node = 0; node < kNodes; ++node) {
+      // Another process may take a port between the check and redis-server's bind: move on.
+      for (int attempt = 0;; ++attempt) {
+        try {
+          launch(node);
+          break;
+        } catch (const std::runtime_error&) {
+          if (attempt == 2) throw;
+          kill(node);
+          ports_[node] = pick_port();
+        }
+      }
+    }
 
     std::vector<std::string> args{"redis-cli", "--cluster", "create"};
     for (int node = 0; node < kNodes; ++node)
@@ -188,19 +199,22 @@ class RedisCluster {
   }
 
   // Each node needs its port and the cluster bus port (port + 10000) free.
+  // Below the kernel's ephemeral range, so outgoing connections rarely take them.
   void pick_ports() {
-    std::mt19937 random(std::random_device{}());
+    for (int node = 0; node < kNodes; ++node)
+      ports_[node] = pick_port();
+  }
+
+  std::uint16_t pick_port() {
     std::uniform_int_distribution<int> candidate(20000, 29999);
-    int found = 0;
-    while (found < kNodes) {
-      const auto port = static_cast<std::uint16_t>(candidate(random));
+    while (true) {
+      const auto port = static_cast<std::uint16_t>(candidate(random_));
       bool taken = false;
-      for (int i = 0; i < found; ++i)
-        taken = taken || ports_[i] == port;
-      if (taken || !bindable(port) || !bindable(static_cast<std::uint16_t>(port + 10000))) {
-        continue;
+      for (const std::uint16_t used : ports_)
+        taken = taken || used == port;
+      if (!taken && bindable(port) && bindable(static_cast<std::uint16_t>(port + 10000))) {
+        return port;
       }
-      ports_[found++] = port;
     }
   }
 
@@ -278,6 +292,7 @@ class RedisCluster {
     if (!dir_.empty()) std::filesystem::remove_all(dir_, ignored);
   }
 
+  std::mt19937 random_{std::random_device{}()};
   std::string dir_;
   std::uint16_t ports_[kNodes] = {};
   pid_t pids_[kNodes] = {-1, -1, -1, -1, -1, -1};
