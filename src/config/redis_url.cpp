@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <limits>
 #include <optional>
@@ -15,7 +16,8 @@ namespace weir::config {
 namespace {
 
 constexpr std::string_view kForms =
-    "use redis://[user:password@]host[:port][/db] or unix:///path[?db=N]";
+    "use redis://[user:password@]host[:port][/db], unix:///path[?db=N] or "
+    "redis-cluster://[user:password@]host[:port],host[:port],...";
 
 // sockaddr_un::sun_path holds 108 bytes including the terminating NUL.
 constexpr std::size_t kMaxSocketPath = 107;
@@ -208,6 +210,39 @@ RedisUrl parse_unix(std::string_view text, std::string_view rest) {
   return url;
 }
 
+// "host:port,host:port,...": every seed is a host and optional port, as in redis://.
+RedisUrl parse_cluster(std::string_view text, std::string_view rest) {
+  RedisUrl url;
+  url.scheme = RedisUrl::Scheme::kCluster;
+
+  if (const auto at = rest.rfind('@'); at != std::string_view::npos) {
+    parse_userinfo(text, rest.substr(0, at), url);
+    rest = rest.substr(at + 1);
+  }
+  if (rest.find('?') != std::string_view::npos || rest.find('/') != std::string_view::npos) {
+    fail(text, "redis-cluster:// takes no database or parameters (a cluster has only db 0)");
+  }
+  if (rest.empty()) fail(text, "no seed node is given");
+
+  while (true) {
+    const auto comma = rest.find(',');
+    const auto seed_text = rest.substr(0, comma);
+    if (seed_text.empty()) fail(text, "a seed node is empty (two commas, or a comma at an end)");
+    RedisUrl seed;
+    parse_host_port(text, seed_text, seed);
+    const RedisSeed parsed{seed.host, seed.port};
+    if (std::find(url.seeds.begin(), url.seeds.end(), parsed) != url.seeds.end()) {
+      fail(text, fmt::format("the seed node {} is given twice", quote(seed_text)));
+    }
+    url.seeds.push_back(parsed);
+    if (comma == std::string_view::npos) break;
+    rest = rest.substr(comma + 1);
+  }
+  url.host = url.seeds.front().host;
+  url.port = url.seeds.front().port;
+  return url;
+}
+
 }  // namespace
 
 RedisUrl parse_redis_url(std::string_view text) {
@@ -219,8 +254,9 @@ RedisUrl parse_redis_url(std::string_view text) {
 
   if (text.starts_with("redis://")) return parse_tcp(text, text.substr(8));
   if (text.starts_with("unix://")) return parse_unix(text, text.substr(7));
+  if (text.starts_with("redis-cluster://")) return parse_cluster(text, text.substr(16));
   if (text.starts_with("rediss://")) fail(text, "TLS (rediss://) is not supported");
-  fail(text, "the scheme must be redis:// or unix://");
+  fail(text, "the scheme must be redis://, unix:// or redis-cluster://");
 }
 
 std::string redact_redis_url(std::string_view text) {
@@ -243,8 +279,18 @@ std::string RedisUrl::redacted() const {
     const auto query = db == 0 ? std::string() : fmt::format("?db={}", db);
     return fmt::format("unix://{}{}{}", credentials, path, query);
   }
-  const bool bracket = host.find(':') != std::string::npos;
-  const auto shown_host = bracket ? "[" + host + "]" : host;
+  const auto shown = [](const std::string& name) {
+    return name.find(':') != std::string::npos ? "[" + name + "]" : name;
+  };
+  if (scheme == Scheme::kCluster) {
+    std::string nodes;
+    for (const RedisSeed& seed : seeds) {
+      if (!nodes.empty()) nodes += ',';
+      nodes += fmt::format("{}:{}", shown(seed.host), seed.port);
+    }
+    return fmt::format("redis-cluster://{}{}", credentials, nodes);
+  }
+  const auto shown_host = shown(host);
   return fmt::format("redis://{}{}:{}/{}", credentials, shown_host, port, db);
 }
 

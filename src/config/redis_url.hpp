@@ -2,6 +2,7 @@
 //
 //   redis://[user:password@]host[:port][/db]      TCP; port 6379 and db 0 when left out
 //   unix://[user:password@]/path/to/redis.sock[?db=N]
+//   redis-cluster://[user:password@]host[:port],host[:port],...   seed nodes of a Redis Cluster
 //
 //   auto url = weir::config::parse_redis_url("redis://weir:s3cret@10.0.0.5:6380/2");
 //   url.host;        // "10.0.0.5"
@@ -14,19 +15,31 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace weir::config {
 
+// One node of a Redis Cluster: where weir first asks for the slot map.
+struct RedisSeed {
+  std::string host;           // a host name or IP address, without brackets
+  std::uint16_t port = 6379;  // 1..65535
+
+  friend bool operator==(const RedisSeed&, const RedisSeed&) = default;
+};
+
 struct RedisUrl {
-  enum class Scheme : std::uint8_t { kTcp, kUnix };
+  enum class Scheme : std::uint8_t { kTcp, kUnix, kCluster };
 
   Scheme scheme = Scheme::kTcp;
   std::string host;           // kTcp: a host name or IP address, without brackets
   std::uint16_t port = 6379;  // kTcp: 1..65535
   std::string path;           // kUnix: absolute path of the socket
-  std::uint32_t db = 0;       // the logical database to SELECT
-  std::string user;           // ACL user; empty means the default user
-  std::string password;       // empty means no AUTH; a secret, never log it
+  // kCluster: the seed nodes, in the order given (at least one; host and port are the first's).
+  // A cluster has only database 0.
+  std::vector<RedisSeed> seeds;
+  std::uint32_t db = 0;  // the logical database to SELECT
+  std::string user;      // ACL user; empty means the default user
+  std::string password;  // empty means no AUTH; a secret, never log it
 
   // The URL in canonical form with the password replaced by "***".
   std::string redacted() const;

@@ -272,6 +272,10 @@ bool RedisConnection::submit(RedisRequest* request) {
     lengths[i] = args[i - 1].size();
   }
 
+  // Redirected by ASK: the importing node serves the slot for the next command only.
+  if (request->asking && redisAsyncCommand(context_, nullptr, nullptr, "ASKING") != REDIS_OK) {
+    return false;
+  }
   if (redisAsyncCommandArgv(context_, &RedisConnection::on_reply, request, static_cast<int>(argc),
                             argv.data(), lengths.data()) != REDIS_OK) {
     return false;

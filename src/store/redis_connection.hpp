@@ -10,10 +10,8 @@
 // a shared_ptr; handlers hold only weak references, so destroying it is always safe (see the
 // destructor).
 //
-// Known gaps: no TLS (Debian 12's hiredis 0.14 has none), and no Redis Cluster redirects: a
-// MOVED or ASK reply is an error reply like any other, decided by the failure policy. The keys
-// and scripts are cluster-ready (one hash tag per client, every key in KEYS); following
-// redirects needs a slot map and one connection per node, which this class does not keep.
+// Known gap: no TLS (Debian 12's hiredis 0.14 has none). Against a Redis Cluster it talks to
+// one node; RedisClusterRouter keeps one set of connections per master and follows redirects.
 #pragma once
 
 #include <boost/asio/io_context.hpp>

@@ -26,6 +26,10 @@ struct RedisRequest {
   bool finished = false;
   // Sent again as EVAL after NOSCRIPT: at most once.
   bool retried = false;
+  // Redis Cluster: preceded by ASKING (the node is importing the key's slot), and how many
+  // MOVED or ASK redirects the request has followed.
+  bool asking = false;
+  int redirects = 0;
 };
 
 enum class RedisOutcome {

@@ -16,6 +16,8 @@
 #include <utility>
 
 #include "store/redis_circuit_breaker.hpp"
+#include "store/redis_cluster_router.hpp"
+#include "store/redis_cluster_slot.hpp"
 #include "store/redis_connection.hpp"
 #include "store/redis_request.hpp"
 #include "store/redis_store_metrics.hpp"
@@ -121,6 +123,11 @@ class RedisStore::Impl final : public RedisRequestSink {
 
     ignore_sigpipe();
 
+    if (options_.url.scheme == config::RedisUrl::Scheme::kCluster) {
+      // One set of connections per master, chosen per key by its slot.
+      cluster_ = std::make_unique<RedisClusterRouter>(contexts_, options_, *this, writes_);
+      return;
+    }
     by_context_.resize(contexts_.size());
     for (std::uint32_t i = 0; i < options_.connections; ++i) {
       const std::size_t home = i % contexts_.size();
@@ -136,8 +143,10 @@ class RedisStore::Impl final : public RedisRequestSink {
   ~Impl() override {
     // Own threads stop first; then each connection frees its hiredis context, dropping the
     // requests still in flight.
+    if (cluster_) cluster_->stop_refreshing();
     if (owned_) owned_->stop();
     connections_.clear();
+    cluster_.reset();
   }
 
   std::optional<StoreResult> try_decide(const RateKey& key, const Limit& limit) {
@@ -156,8 +165,10 @@ class RedisStore::Impl final : public RedisRequestSink {
     }
 
     asio::io_context* home = home_context();
-    RedisConnection* connection = pick_connection(home);
+    RedisConnection* connection =
+        cluster_ ? cluster_->pick(slot_of(key, limit), home) : pick_connection(home);
     if (connection == nullptr) {
+      if (cluster_) cluster_->note_failure();
       // Every connection is down and reconnecting: that is a failure like any other.
       breaker_.record_failure(now);
       count(Result::kError);
@@ -187,6 +198,16 @@ class RedisStore::Impl final : public RedisRequestSink {
 
   // RedisRequestSink: on the connection's thread.
   void finish(RedisRequest& request, RedisOutcome outcome, const ParsedReply* reply) override {
+    // A cluster redirect (MOVED, ASK) is not an outcome: the request goes on to another node.
+    if (cluster_ && outcome == RedisOutcome::kReply && reply->kind == RedisReplyKind::kError &&
+        cluster_->redirect(request, reply->detail)) {
+      return;
+    }
+    if (cluster_ &&
+        (outcome != RedisOutcome::kReply || reply->kind == RedisReplyKind::kUnavailable)) {
+      cluster_->note_failure();  // a failed master or a cluster without quorum: read the map
+    }
+
     const auto now = SteadyClock::now();
     if (metrics_ != nullptr && outcome != RedisOutcome::kLost) {
       metrics_->latency.observe(now - request.started);
@@ -247,6 +268,11 @@ class RedisStore::Impl final : public RedisRequestSink {
       if (context->get_executor().running_in_this_thread()) return context;
     }
     return nullptr;
+  }
+
+  // The cluster slot of the keys deciding `key` under `limit`'s algorithm.
+  std::uint16_t slot_of(const RateKey& key, const Limit& limit) const {
+    return redis_cluster_slot(redis_keys(options_.key_prefix, key, limit.algorithm).front());
   }
 
   // A ready connection if there is one, else one still connecting (hiredis queues requests
@@ -389,6 +415,7 @@ class RedisStore::Impl final : public RedisRequestSink {
   std::vector<std::vector<std::size_t>> by_context_;  // connection indices per context
   std::vector<std::size_t> all_;
   std::atomic<std::size_t> next_{0};
+  std::unique_ptr<RedisClusterRouter> cluster_;  // set for a redis-cluster:// url
 };
 
 RedisStore::RedisStore(std::vector<asio::io_context*> contexts, RedisStoreOptions options,

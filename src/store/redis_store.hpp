@@ -13,6 +13,11 @@
 //   // on a thread running contexts[i]:
 //   store.decide(key, limit, [](weir::StoreResult r) { /* runs on contexts[i] */ });
 //
+// With a redis-cluster:// url the store reads the cluster's slot map and keeps
+// `options.connections` connections per master; each decision goes to the master serving its
+// key's slot, following MOVED and ASK redirects (see RedisClusterRouter). Decisions, stats and
+// metrics are the same as against one Redis; a redirect is not counted as an outcome.
+//
 // Threads, with the caller's io_contexts (the first constructor; the second runs the store on
 // threads of its own): `options.connections` connections are spread round-robin over them, each
 // living on one io_context. decide() from a thread running one of `contexts` uses that

@@ -34,7 +34,8 @@ struct RedisStoreOptions {
   // Connect and command timeout. A request without an answer by then is decided by the policy
   // and never sent again: the script may already have counted it.
   std::chrono::milliseconds timeout{50};
-  // Connections per weir process, spread over the io_contexts (see RedisStore).
+  // Connections per weir process (per master, against a Redis Cluster), spread over the
+  // io_contexts (see RedisStore).
   std::uint32_t connections = 2;
   RedisFailurePolicy on_error = RedisFailurePolicy::kLocal;
   // weir processes sharing this Redis; under kLocal each enforces requests / instances.

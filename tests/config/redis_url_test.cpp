@@ -108,7 +108,7 @@ TEST(RedisUrl, RedactsUnparsedText) {
 TEST(RedisUrl, RejectsBadSchemes) {
   EXPECT_THAT(error_of("http://h:6379"),
               AllOf(HasSubstr("\"http://h:6379\" is not a redis url"),
-                    HasSubstr("the scheme must be redis:// or unix://")));
+                    HasSubstr("the scheme must be redis://, unix:// or redis-cluster://")));
   EXPECT_THAT(error_of("10.0.0.5:6379"), HasSubstr("the scheme must be"));
   EXPECT_THAT(error_of("rediss://h"), HasSubstr("TLS (rediss://) is not supported"));
   EXPECT_THAT(error_of(""), HasSubstr("it is empty"));
@@ -156,6 +156,39 @@ TEST(RedisUrl, CredentialsNeedAPassword) {
   EXPECT_THAT(error_of("redis://weir@h"), HasSubstr("credentials need a password"));
   EXPECT_THAT(error_of("redis://weir:@h"), HasSubstr("the password is empty"));
   EXPECT_THAT(error_of("redis://u:p%4@h"), HasSubstr("the password has a bad percent-escape"));
+}
+
+TEST(RedisUrl, ReadsClusterSeedsInOrder) {
+  const RedisUrl url = parse_redis_url("redis-cluster://10.0.0.1:7000,redis-b,[::1]:7002");
+  EXPECT_EQ(url.scheme, RedisUrl::Scheme::kCluster);
+  ASSERT_EQ(url.seeds.size(), 3u);
+  EXPECT_EQ(url.seeds[0], (RedisSeed{"10.0.0.1", 7000}));
+  EXPECT_EQ(url.seeds[1], (RedisSeed{"redis-b", 6379}));
+  EXPECT_EQ(url.seeds[2], (RedisSeed{"::1", 7002}));
+  EXPECT_EQ(url.host, "10.0.0.1");
+  EXPECT_EQ(url.port, 7000);
+  EXPECT_EQ(url.db, 0u);
+}
+
+TEST(RedisUrl, ReadsClusterCredentialsAndRedactsThem) {
+  const RedisUrl url = parse_redis_url("redis-cluster://weir:s3cret@h1:7000,h2:7001");
+  EXPECT_EQ(url.user, "weir");
+  EXPECT_EQ(url.password, "s3cret");
+  EXPECT_EQ(url.redacted(), "redis-cluster://weir:***@h1:7000,h2:7001");
+  EXPECT_EQ(parse_redis_url("redis-cluster://h1").redacted(), "redis-cluster://h1:6379");
+}
+
+TEST(RedisUrl, RejectsBadClusterForms) {
+  EXPECT_THAT(error_of("redis-cluster://"), HasSubstr("no seed node is given"));
+  EXPECT_THAT(error_of("redis-cluster://h1:7000,,h2"), HasSubstr("a seed node is empty"));
+  EXPECT_THAT(error_of("redis-cluster://h1:7000,"), HasSubstr("a seed node is empty"));
+  EXPECT_THAT(error_of("redis-cluster://h1:7000/2"), HasSubstr("takes no database"));
+  EXPECT_THAT(error_of("redis-cluster://h1:7000?db=1"), HasSubstr("takes no database"));
+  EXPECT_THAT(error_of("redis-cluster://h1:0"), HasSubstr("the port \"0\" is not a number"));
+  EXPECT_THAT(error_of("redis-cluster://h1,10.0.0.300"), HasSubstr("is not an IPv4 address"));
+  EXPECT_THAT(error_of("redis-cluster://h1:7000,h1:7000"), HasSubstr("given twice"));
+  EXPECT_THAT(error_of("redis-cluster://weir:hunter2@h1,"),
+              AllOf(Not(HasSubstr("hunter2")), HasSubstr("***")));
 }
 
 }  // namespace
