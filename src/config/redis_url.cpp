@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "config/config_error.hpp"
+#include "config/host_name.hpp"
 #include "config/quote.hpp"
 #include "weir/ip_address.hpp"
 
@@ -86,22 +87,6 @@ void parse_userinfo(std::string_view text, std::string_view userinfo, RedisUrl& 
 
   url.user = *user;
   url.password = *password;
-}
-
-bool is_host_name(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  std::size_t label = 0;
-  for (const char c : host) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-      continue;
-    }
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    if (!ok || ++label > 63) return false;
-  }
-  return label > 0;
 }
 
 // "host", "host:port", "[v6]" or "[v6]:port".

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "config/config_error.hpp"
+#include "config/host_name.hpp"
 #include "config/quote.hpp"
 #include "weir/ip_address.hpp"
 
@@ -17,22 +18,6 @@ constexpr std::string_view kForm = "use http://host[:port][/path]";
 
 [[noreturn]] void fail(std::string_view text, std::string_view reason) {
   throw ConfigError(fmt::format("{} is not an upstream url: {} ({})", quote(text), reason, kForm));
-}
-
-bool is_host_name(std::string_view host) {
-  if (host.empty() || host.size() > 253) return false;
-  std::size_t label = 0;
-  for (const char c : host) {
-    if (c == '.') {
-      if (label == 0) return false;
-      label = 0;
-      continue;
-    }
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-' || c == '_';
-    if (!ok || ++label > 63) return false;
-  }
-  return label > 0;
 }
 
 // A path character of RFC 3986 (pchar or '/'), or the start of a percent-escape.
