@@ -4,26 +4,21 @@
 #include <cstdio>
 #include <fstream>
 
+#include "support/command.hpp"
 #include "support/http_client.hpp"
 #include "support/weir_process.hpp"
 
 namespace weir::test {
 namespace {
 
-struct CommandResult {
+struct WeirResult {
   int status;
   std::string output;
 };
 
-CommandResult run_weir(const std::string& args) {
-  std::string command = std::string(WEIR_BINARY) + " " + args + " 2>&1";
-  FILE* pipe = ::popen(command.c_str(), "r");
-  std::string output;
-  char chunk[512];
-  while (std::size_t n = std::fread(chunk, 1, sizeof chunk, pipe))
-    output.append(chunk, n);
-  int status = ::pclose(pipe);
-  return {WEXITSTATUS(status), output};
+WeirResult run_weir(const std::string& args) {
+  CommandResult result = run_command(std::string(WEIR_BINARY) + " " + args);
+  return {result.exit_status, result.output};
 }
 
 std::string write_temp(const std::string& name, const std::string& text) {

@@ -14,43 +14,24 @@
 
 #include <gtest/gtest.h>
 
+#include "support/command.hpp"
+
 #include "metrics/server_metrics.hpp"
 
 namespace weir::metrics {
 namespace {
 
-struct CommandResult {
-  int exit_status = -1;  // -1 when the command did not exit normally
-  std::string output;    // stdout and stderr together
-};
+using test::CommandResult;
+using test::source_path;
 
 CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-
-  std::array<char, 4096> buffer;
-  std::size_t read;
-  while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), read);
-  }
-
-  const int status = pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  return result;
-}
-
-std::string source_path(const std::string& relative) {
-  return std::string(WEIR_SOURCE_DIR) + "/" + relative;
+  return test::run_command(command);
 }
 
 class PromtoolTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (run("command -v promtool").exit_status != 0) {
-      FAIL() << "promtool not found on PATH: install Debian's `prometheus` package "
-                "(apt-get install prometheus), which provides it";
-    }
+    if (!test::require_promtool()) FAIL() << test::kPromtoolMissing;
   }
 };
 

@@ -8,38 +8,22 @@
 
 #include <gtest/gtest.h>
 
+#include "support/command.hpp"
+
 namespace weir::metrics {
 namespace {
 
-struct CommandResult {
-  int exit_status = -1;
-  std::string output;
-};
+using test::CommandResult;
+using test::source_path;
 
 CommandResult run(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  std::array<char, 4096> buffer;
-  std::size_t read;
-  while ((read = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-    result.output.append(buffer.data(), read);
-  }
-  const int status = pclose(pipe);
-  if (status != -1 && WIFEXITED(status)) result.exit_status = WEXITSTATUS(status);
-  return result;
-}
-
-std::string source_path(const std::string& relative) {
-  return std::string(WEIR_SOURCE_DIR) + "/" + relative;
+  return test::run_command(command);
 }
 
 class ProtectionAlertRules : public ::testing::Test {
  protected:
   void SetUp() override {
-    if (run("command -v promtool").exit_status != 0) {
-      FAIL() << "promtool not found on PATH: install Debian's `prometheus` package";
-    }
+    if (!test::require_promtool()) FAIL() << test::kPromtoolMissing;
   }
 };
 
