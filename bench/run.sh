@@ -10,6 +10,7 @@
 #   blocked      blocklisted client behind a trusted proxy / `deny`    expect 403
 #   many         100,000 clients in X-Forwarded-For via a trusted proxy expect 200 (almost all)
 #   redis        weir store.backend redis against memory (weir only; skipped when unsupported)
+#   proxy        weir `upstream:` against nginx proxy_pass, one upstream   expect 200
 #
 # Environment (all optional):
 #   WEIR_BIN            weir binary               (build-release/weir)
@@ -20,7 +21,7 @@
 #   BENCH_WRK_THREADS   wrk threads               (1)
 #   BENCH_PIN           1: servers on CPUs 0..n-2, wrk on CPU n-1, server threads = n-1;
 #                       0: nothing pinned, server threads = nproc   (1 when nproc >= 2)
-#   BENCH_SCENARIOS     which to run              ("allowed rejected blocked many redis")
+#   BENCH_SCENARIOS     which to run              ("allowed rejected blocked many redis proxy")
 #   BENCH_OUT           where reports go          (bench/out)
 #
 # Exits non-zero when a server does not start, a scenario answers other than it claims, or wrk
@@ -53,7 +54,7 @@ else
   ROUNDS=${BENCH_ROUNDS:-3}
 fi
 WRK_THREADS=${BENCH_WRK_THREADS:-1}
-SCENARIOS=${BENCH_SCENARIOS:-allowed rejected blocked many redis}
+SCENARIOS=${BENCH_SCENARIOS:-allowed rejected blocked many redis proxy}
 OUT=${BENCH_OUT:-$ROOT/bench/out}
 WEIR_BIN=${WEIR_BIN:-$ROOT/build-release/weir}
 WEIR_BENCH_BIN=${WEIR_BENCH_BIN:-$(dirname "$WEIR_BIN")/weir_bench}
@@ -563,6 +564,46 @@ EOF
   stop_pid "$NGINX_PID"
 }
 
+scenario_proxy() {
+  note "scenario proxy: weir and nginx each in front of one upstream (expect 200)"
+  # The upstream: another nginx serving the same body with no limit, pinned like the servers.
+  : >"$WORK/upstream.http"
+  : >"$WORK/upstream.location"
+  start_nginx upstream
+  local upstream_port=$NGINX_PORT upstream_pid=$NGINX_PID
+
+  weir_config proxy <<EOF
+upstream: "http://127.0.0.1:$upstream_port"
+limits:
+  default: { requests: 1000000, window: 1s, algorithm: gcra }
+EOF
+  # nginx as weir is configured: limit_req, kept-alive upstream connections, the client address
+  # appended to X-Forwarded-For.
+  cat >"$WORK/proxy.http" <<EOF
+  limit_req_zone \$binary_remote_addr zone=bench:1m rate=1000000r/s;
+  upstream backend {
+    server 127.0.0.1:$upstream_port;
+    keepalive 64;
+  }
+EOF
+  cat >"$WORK/proxy.location" <<'EOF'
+      limit_req zone=bench burst=1000000 nodelay;
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+EOF
+  start_weir proxy
+  start_nginx proxy
+  expect_status "proxy (weir)" 200 "$WEIR_PORT"
+  expect_status "proxy (nginx)" 200 "$NGINX_PORT"
+  alternate weir-proxy "$WEIR_PORT" "$WEIR_PID" nginx-proxy "$NGINX_PORT" "$NGINX_PID" 2xx
+  report proxy weir-proxy nginx-proxy 200
+  stop_pid "$WEIR_PID"
+  stop_pid "$NGINX_PID"
+  stop_pid "$upstream_pid"
+}
+
 scenario_many() {
   note "scenario many: 100,000 clients via a trusted proxy (expect 200)"
   # One request a minute per client with bursts of 101, in both: a client comes round once
@@ -705,7 +746,7 @@ fi
 
 for scenario in $SCENARIOS; do
   case "$scenario" in
-    allowed | rejected | blocked | many | redis) "scenario_$scenario" ;;
+    allowed | rejected | blocked | many | redis | proxy) "scenario_$scenario" ;;
     *) die "unknown scenario \"$scenario\" in BENCH_SCENARIOS" ;;
   esac
 done
