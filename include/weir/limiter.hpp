@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "weir/cidr_set.hpp"
 #include "weir/client_resolver.hpp"
@@ -85,6 +86,7 @@ class Limiter {
   CidrSet blocklist_;
   ClientResolver resolver_;
   RuleSet rules_;
+  std::vector<std::uint32_t> rule_ids_;  // RateKey::rule of each rule, indexed like rules_
 };
 
 }  // namespace weir

@@ -12,7 +12,7 @@
 namespace weir {
 
 struct RateKey {
-  std::uint32_t rule = 0;  // index of the rule in the active RuleSet
+  std::uint32_t rule = 0;  // the rule's stable id (Limiter: a hash of its name)
   IpAddress client;        // the client address, masked to the configured IPv6 prefix
 
   friend bool operator==(const RateKey&, const RateKey&) = default;

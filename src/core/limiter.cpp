@@ -1,14 +1,41 @@
 #include "weir/limiter.hpp"
 
+#include <algorithm>
+#include <cstdint>
+#include <string_view>
 #include <utility>
 
 namespace weir {
+
+namespace {
+
+// FNV-1a, 32 bits: stable across processes and builds, unlike std::hash.
+std::uint32_t fnv1a(std::string_view text) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : text) {
+    hash ^= c;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
+}  // namespace
 
 Limiter::Limiter(LimiterOptions options)
     : allowlist_(std::move(options.allowlist)),
       blocklist_(std::move(options.blocklist)),
       resolver_(std::move(options.client)),
-      rules_(std::move(options.rules)) {}
+      rules_(std::move(options.rules)) {
+  // Budgets are keyed by the rule's name, not its position, so that a reload which adds or
+  // reorders routes leaves every other rule's counts where they were. Names are unique; two
+  // that hash alike (about one chance in 2^32 per pair) are told apart by probing.
+  for (std::uint32_t i = 0; i < rules_.size(); ++i) {
+    std::uint32_t id = fnv1a(rules_.rule(i).name);
+    while (std::find(rule_ids_.begin(), rule_ids_.end(), id) != rule_ids_.end())
+      ++id;
+    rule_ids_.push_back(id);
+  }
+}
 
 Classification Limiter::classify(const RequestFacts& facts) const {
   Classification c;
@@ -22,7 +49,7 @@ Classification Limiter::classify(const RequestFacts& facts) const {
     c.outcome = Outcome::kAllowlisted;
   } else {
     c.outcome = Outcome::kAllowed;
-    c.key = RateKey{c.rule, resolver_.key_of(c.client)};
+    c.key = RateKey{rule_ids_[c.rule], resolver_.key_of(c.client)};
   }
   return c;
 }

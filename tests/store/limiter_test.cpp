@@ -61,6 +61,24 @@ TEST(LimiterTest, KeysByRuleAndClientNotByRawPath) {
   EXPECT_EQ(limiter.rules().rule(c.rule).name, "default");
 }
 
+TEST(LimiterTest, BudgetKeysSurviveReorderedRoutes) {
+  auto make = [](std::vector<Rule> routes) {
+    return Limiter(
+        LimiterOptions{.allowlist = {},
+                       .blocklist = {},
+                       .client = {},
+                       .rules = RuleSet(Rule{"default", "/", Limit{}}, std::move(routes))});
+  };
+  Rule auth{"/api/auth", "/api/auth", Limit{.requests = 5}};
+  Rule search{"/api/search", "/api/search", Limit{.requests = 50}};
+  Limiter before = make({auth, search});
+  Limiter after = make({search, Rule{"/new", "/new", Limit{}}, auth});  // a reload
+
+  RequestFacts facts{.peer = ip("198.18.0.1"), .forwarded = "", .path = "/api/auth/login"};
+  EXPECT_EQ(before.classify(facts).key, after.classify(facts).key);
+  EXPECT_NE(before.classify(facts).rule, after.classify(facts).rule);  // positions did move
+}
+
 TEST(LimiterTest, CheckRejectsThirdRequestWithExactRetryAfter) {
   Limiter limiter = make_limiter(2);
   ManualClock clock;
