@@ -121,9 +121,11 @@ TEST_F(ReloadBlackBox, ListenerChangeIsLoggedAsNeedingARestart) {
   WeirProcess weir(std::nullopt, {"--config", config});
   write("weir.yml", "threads: 2\n");
   reload(weir, kSuccess, 1);
-  EXPECT_NE(weir.log().find("\"threads\" changed; it takes effect only after a restart"),
-            std::string::npos)
-      << weir.log();
+  // The log reaches the test through a pipe read on another thread: wait for it.
+  EXPECT_TRUE(eventually([&] {
+    return weir.log().find("\"threads\" changed; it takes effect only after a restart") !=
+           std::string::npos;
+  })) << weir.log();
   EXPECT_EQ(http_exchange(weir.port(), get_request("/api/data"))->status, 200);
 }
 
