@@ -28,12 +28,7 @@ CommandResult run(const std::string& command) {
   return test::run_command(command);
 }
 
-class PromtoolTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!test::require_promtool()) FAIL() << test::kPromtoolMissing;
-  }
-};
+class PromtoolTest : public test::PromtoolFixture {};
 
 TEST_F(PromtoolTest, AlertRulesPassCheckRules) {
   const auto result =

@@ -20,12 +20,7 @@ CommandResult run(const std::string& command) {
   return test::run_command(command);
 }
 
-class ProtectionAlertRules : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (!test::require_promtool()) FAIL() << test::kPromtoolMissing;
-  }
-};
+class ProtectionAlertRules : public test::PromtoolFixture {};
 
 TEST_F(ProtectionAlertRules, PassCheckRules) {
   const auto result =

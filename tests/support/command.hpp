@@ -8,6 +8,8 @@
 #include <cstdio>
 #include <string>
 
+#include <gtest/gtest.h>
+
 namespace weir::test {
 
 struct CommandResult {
@@ -36,14 +38,16 @@ inline std::string source_path(const std::string& relative) {
   return std::string(WEIR_SOURCE_DIR) + "/" + relative;
 }
 
-// Fails the test (never skips it) when promtool is missing, so a missing tool is never
-// mistaken for passing rules.
-inline bool require_promtool() {
-  return run_command("command -v promtool").exit_status == 0;
-}
-
-inline constexpr const char* kPromtoolMissing =
-    "promtool not found on PATH: install Debian's `prometheus` package (apt-get install "
-    "prometheus), which provides it";
+// A fixture for tests that run promtool: fails the test (never skips it) when promtool is
+// missing, so a missing tool is never mistaken for passing rules.
+class PromtoolFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (run_command("command -v promtool").exit_status != 0) {
+      FAIL() << "promtool not found on PATH: install Debian's `prometheus` package (apt-get "
+                "install prometheus), which provides it";
+    }
+  }
+};
 
 }  // namespace weir::test
