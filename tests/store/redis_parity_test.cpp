@@ -119,17 +119,7 @@ TEST_P(RedisParityTest, RedisAndMemoryStoreDecideAlikeOnRandomSequences) {
 INSTANTIATE_TEST_SUITE_P(Algorithms, RedisParityTest,
                          ::testing::Values(Algorithm::kSlidingLog, Algorithm::kSlidingCounter,
                                            Algorithm::kGcra),
-                         [](const auto& info) {
-                           switch (info.param) {
-                             case Algorithm::kSlidingLog:
-                               return std::string("SlidingLog");
-                             case Algorithm::kSlidingCounter:
-                               return std::string("SlidingCounter");
-                             case Algorithm::kGcra:
-                               return std::string("Gcra");
-                           }
-                           return std::string("Unknown");
-                         });
+                         algorithm_param_name);
 
 }  // namespace
 }  // namespace weir

@@ -158,17 +158,7 @@ TEST_P(RedisStoreTest, ScriptFlushMidRunFailsNoRequest) {
 INSTANTIATE_TEST_SUITE_P(Algorithms, RedisStoreTest,
                          ::testing::Values(Algorithm::kSlidingLog, Algorithm::kSlidingCounter,
                                            Algorithm::kGcra),
-                         [](const auto& info) {
-                           switch (info.param) {
-                             case Algorithm::kSlidingLog:
-                               return std::string("SlidingLog");
-                             case Algorithm::kSlidingCounter:
-                               return std::string("SlidingCounter");
-                             case Algorithm::kGcra:
-                               return std::string("Gcra");
-                           }
-                           return std::string("Unknown");
-                         });
+                         algorithm_param_name);
 
 TEST(RedisStoreSlidingLogTest, NeverHoldsMoreMembersThanTheLimit) {
   RedisServer redis;

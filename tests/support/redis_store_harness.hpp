@@ -15,10 +15,14 @@
 #include <future>
 #include <memory>
 #include <optional>
+#include <string>
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
+
 #include "store/redis_store.hpp"
+#include "weir/limit.hpp"
 
 namespace weir::testing {
 
@@ -78,6 +82,20 @@ inline std::optional<StoreResult> decide_on(boost::asio::io_context& context, Re
   });
   if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return std::nullopt;
   return future.get();
+}
+
+// Names the instances of a test parameterised by algorithm: "SlidingLog", "SlidingCounter",
+// "Gcra".
+inline std::string algorithm_param_name(const ::testing::TestParamInfo<Algorithm>& info) {
+  switch (info.param) {
+    case Algorithm::kSlidingLog:
+      return "SlidingLog";
+    case Algorithm::kSlidingCounter:
+      return "SlidingCounter";
+    case Algorithm::kGcra:
+      return "Gcra";
+  }
+  return "Unknown";
 }
 
 }  // namespace weir::testing
