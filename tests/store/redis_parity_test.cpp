@@ -119,7 +119,7 @@ TEST_P(RedisParityTest, RedisAndMemoryStoreDecideAlikeOnRandomSequences) {
 INSTANTIATE_TEST_SUITE_P(Algorithms, RedisParityTest,
                          ::testing::Values(Algorithm::kSlidingLog, Algorithm::kSlidingCounter,
                                            Algorithm::kGcra),
-                         algorithm_param_name);
+                         weir::testing::algorithm_param_name);
 
 }  // namespace
 }  // namespace weir

@@ -158,7 +158,7 @@ TEST_P(RedisStoreTest, ScriptFlushMidRunFailsNoRequest) {
 INSTANTIATE_TEST_SUITE_P(Algorithms, RedisStoreTest,
                          ::testing::Values(Algorithm::kSlidingLog, Algorithm::kSlidingCounter,
                                            Algorithm::kGcra),
-                         algorithm_param_name);
+                         weir::testing::algorithm_param_name);
 
 TEST(RedisStoreSlidingLogTest, NeverHoldsMoreMembersThanTheLimit) {
   RedisServer redis;
