@@ -1,5 +1,6 @@
 #include "http/connection.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include <spdlog/spdlog.h>
@@ -38,6 +39,12 @@ constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::chrono::seconds kLinger{2};
 constexpr std::size_t kMaxLingerBytes = 256 * 1024;
 
+// The shortest span a connection's deadline is set to, so its timer need not be re-armed
+// when a deadline follows another (see Deadline).
+std::chrono::milliseconds shortest_timeout(const Timeouts& t) {
+  return std::min({t.header, t.body, t.idle, t.body_grace});
+}
+
 IpAddress to_ip_address(const asio::ip::address& address) {
   if (address.is_v4()) return IpAddress::from_v4(address.to_v4().to_uint());
   return IpAddress(address.to_v6().to_bytes());
@@ -46,13 +53,16 @@ IpAddress to_ip_address(const asio::ip::address& address) {
 }  // namespace
 
 Connection::Connection(asio::ip::tcp::socket socket, Worker& worker)
-    : stream_(std::move(socket)), worker_(worker), runtime_(worker.runtime) {
+    : socket_(std::move(socket)),
+      deadline_(socket_, shortest_timeout(worker.runtime->timeouts)),
+      worker_(worker),
+      runtime_(worker.runtime) {
   beast::error_code ec;
-  auto endpoint = stream_.socket().remote_endpoint(ec);
+  auto endpoint = socket_.remote_endpoint(ec);
   if (!ec) peer_ = to_ip_address(endpoint.address());
   buffer_.max_size(runtime_->request_limits.max_header_bytes + 64 * 1024);
   // send() writes synchronously first and must never block the thread.
-  stream_.socket().non_blocking(true, ec);
+  socket_.non_blocking(true, ec);
 
   worker_.connections.insert(this);
   worker_.shared.metrics.connection_opened();
@@ -68,7 +78,7 @@ Connection::~Connection() {
 void Connection::close_if_idle() {
   if (!idle_) return;
   beast::error_code ec;
-  stream_.socket().close(ec);
+  socket_.close(ec);
 }
 
 asio::awaitable<void> Connection::run() {
@@ -92,19 +102,20 @@ asio::awaitable<void> Connection::run() {
 // everything (an error, a rejected upload) it half-closes and drains for a moment first.
 asio::awaitable<void> Connection::close_gracefully() {
   beast::error_code ec;
-  stream_.socket().shutdown(asio::ip::tcp::socket::shutdown_send, ec);
+  socket_.shutdown(asio::ip::tcp::socket::shutdown_send, ec);
   if (linger_ && !ec) {
-    stream_.expires_after(kLinger);
+    deadline_.expires_after(kLinger);
     std::size_t drained = 0;
     while (drained < kMaxLingerBytes) {
       buffer_.clear();
-      std::size_t n = co_await stream_.async_read_some(buffer_.prepare(4096),
+      std::size_t n = co_await socket_.async_read_some(buffer_.prepare(4096),
                                                        asio::redirect_error(use_awaitable, ec));
       if (ec) break;
       drained += n;
     }
   }
-  stream_.socket().close(ec);
+  deadline_.expires_never();
+  socket_.close(ec);
 }
 
 // Waits, under the idle deadline, until the next request's first bytes are buffered.
@@ -112,8 +123,8 @@ asio::awaitable<bool> Connection::wait_for_request() {
   if (buffer_.size() > 0) co_return true;
   idle_ = true;
   beast::error_code ec;
-  stream_.expires_after(runtime_->timeouts.idle);
-  std::size_t n = co_await stream_.async_read_some(buffer_.prepare(4096),
+  deadline_.expires_after(runtime_->timeouts.idle);
+  std::size_t n = co_await socket_.async_read_some(buffer_.prepare(4096),
                                                    asio::redirect_error(use_awaitable, ec));
   idle_ = false;
   if (ec) co_return false;  // closed by the peer, idle too long, or drained
@@ -129,9 +140,12 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   head_.clear();
   RequestParser parser(head_, rt.request_limits, rt.forwarded_header, rt.proxy.has_value());
   beast::error_code ec;
-  stream_.expires_after(rt.timeouts.header);
+  deadline_.expires_after(rt.timeouts.header);
   co_await read_head(parser, ec);
   if (ec) co_return co_await answer_read_error(parser, ec);
+  // Nothing is read or written while the request is decided and handled; each later step
+  // sets its own deadline.
+  deadline_.expires_never();
 
   if (!normalize_path(head_.target, path_)) {
     write_error(400, "bad request target", false);
@@ -199,7 +213,8 @@ asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser,
 
   ProxyExchange exchange(*rt.proxy, rt.timeouts, worker_.upstream_pool, metrics);
   const ProxyResult result = co_await exchange.run(ProxyRequest{
-      .client = stream_,
+      .client = socket_,
+      .client_deadline = deadline_,
       .client_buffer = buffer_,
       .parser = parser,
       .head = head_,
@@ -272,8 +287,8 @@ asio::awaitable<bool> Connection::read_body(RequestParser& parser) {
   // A client that sent "Expect: 100-continue" waits for leave to send the body.
   if (head_.expect_continue) {
     beast::error_code ec;
-    stream_.expires_after(runtime_->timeouts.body);
-    co_await asio::async_write(stream_, asio::buffer(Response::kContinue),
+    deadline_.expires_after(runtime_->timeouts.body);
+    co_await asio::async_write(socket_, asio::buffer(Response::kContinue),
                                asio::redirect_error(use_awaitable, ec));
     if (ec) co_return false;
   }
@@ -285,14 +300,16 @@ asio::awaitable<bool> Connection::read_body(RequestParser& parser) {
   std::uint64_t received = 0;
   while (!parser.is_done()) {
     beast::error_code ec;
-    stream_.expires_at(pace.deadline(received));
-    received += co_await bhttp::async_read_some(stream_, buffer_, parser,
+    deadline_.expires_at(pace.deadline(received));
+    received += co_await bhttp::async_read_some(socket_, buffer_, parser,
                                                 asio::redirect_error(use_awaitable, ec));
+    if (ec && deadline_.expired()) ec = beast::error::timeout;
     if (ec) {
       co_await answer_read_error(parser, ec);
       co_return false;
     }
   }
+  deadline_.expires_never();
   co_return true;
 }
 asio::awaitable<bool> Connection::discard_body(RequestParser& parser) {
@@ -302,8 +319,9 @@ asio::awaitable<bool> Connection::discard_body(RequestParser& parser) {
   if (!length || *length > kMaxDiscardBytes) co_return false;
 
   beast::error_code ec;
-  stream_.expires_after(runtime_->timeouts.body);
-  co_await bhttp::async_read(stream_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+  deadline_.expires_after(runtime_->timeouts.body);
+  co_await bhttp::async_read(socket_, buffer_, parser, asio::redirect_error(use_awaitable, ec));
+  deadline_.expires_never();
   co_return !ec;
 }
 
@@ -327,8 +345,9 @@ asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_
       co_return;
     }
     std::size_t n =
-        co_await stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, kReadChunk)),
+        co_await socket_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, kReadChunk)),
                                          asio::redirect_error(use_awaitable, ec));
+    if (ec && deadline_.expired()) ec = beast::error::timeout;
     if (ec == asio::error::eof) {
       ec = parser.got_some() ? bhttp::error::partial_message : bhttp::error::end_of_stream;
     }
@@ -341,7 +360,7 @@ asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_
 // asynchronous operation. Only what is left waits for the socket, under the idle deadline.
 asio::awaitable<bool> Connection::send() {
   beast::error_code ec;
-  std::size_t sent = stream_.socket().write_some(asio::buffer(out_), ec);
+  std::size_t sent = socket_.write_some(asio::buffer(out_), ec);
   if (ec == asio::error::would_block || ec == asio::error::try_again) {
     ec = {};
     sent = 0;
@@ -349,9 +368,10 @@ asio::awaitable<bool> Connection::send() {
   if (ec) co_return false;
   if (sent == out_.size()) co_return true;
 
-  stream_.expires_after(runtime_->timeouts.idle);
-  co_await asio::async_write(stream_, asio::buffer(out_.data() + sent, out_.size() - sent),
+  deadline_.expires_after(runtime_->timeouts.idle);
+  co_await asio::async_write(socket_, asio::buffer(out_.data() + sent, out_.size() - sent),
                              asio::redirect_error(use_awaitable, ec));
+  deadline_.expires_never();
   co_return !ec;
 }
 

@@ -12,8 +12,8 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
+#include "http/deadline.hpp"
 #include "http/request_parser.hpp"
 #include "http/worker.hpp"
 #include "weir/ip_address.hpp"
@@ -56,7 +56,8 @@ class Connection {
 
   void write_error(int status, std::string_view message, bool keep_alive);
 
-  boost::beast::tcp_stream stream_;
+  boost::asio::ip::tcp::socket socket_;
+  Deadline deadline_;  // of the socket's current operation
   Worker& worker_;
   std::shared_ptr<const Runtime> runtime_;
   IpAddress peer_;

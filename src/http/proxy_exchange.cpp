@@ -1,8 +1,10 @@
 #include "http/proxy_exchange.hpp"
 
+#include <algorithm>
 #include <array>
 #include <charconv>
 #include <optional>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -10,9 +12,12 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/buffers_suffix.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "http/hop_by_hop.hpp"
 #include "http/response.hpp"
 #include "http/upstream_response_parser.hpp"
 #include "metrics/server_metrics.hpp"
@@ -27,58 +32,12 @@ using asio::ip::tcp;
 
 namespace {
 
-// What the upstream side may buffer beyond the window: a response head (at most
-// UpstreamResponseParser::kMaxHeadBytes) or one socket read of body bytes.
+// What the upstream side may buffer: a response head (at most
+// UpstreamResponseParser::kMaxHeadBytes) and body bytes read ahead of the client.
 constexpr std::size_t kUpstreamBufferBytes = 64 * 1024;
 
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 constexpr std::string_view kCrlf = "\r\n";
-
-bool starts_with_nocase(std::string_view text, std::string_view prefix) {
-  return text.size() >= prefix.size() && beast::iequals(text.substr(0, prefix.size()), prefix);
-}
-
-// Fields that describe one connection, not the message (RFC 9110 section 7.6.1), plus
-// Transfer-Encoding and Trailer, as weir frames each side itself and sends no trailers.
-bool is_hop_by_hop(bhttp::field id, std::string_view name) {
-  switch (id) {
-    case bhttp::field::connection:
-    case bhttp::field::keep_alive:
-    case bhttp::field::transfer_encoding:
-    case bhttp::field::te:
-    case bhttp::field::trailer:
-    case bhttp::field::upgrade:
-      return true;
-    default:
-      return starts_with_nocase(name, "proxy-");
-  }
-}
-
-// True when a Connection field of `fields` lists `name` among its options, which makes `name`
-// hop-by-hop too.
-bool named_by_connection(const ProxyHeaders& fields, std::string_view name) {
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields.id(i) != bhttp::field::connection) continue;
-    std::string_view list = fields.value(i);
-    while (!list.empty()) {
-      const std::size_t comma = list.find(',');
-      std::string_view token = list.substr(0, comma);
-      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-      while (!token.empty() && (token.front() == ' ' || token.front() == '\t'))
-        token.remove_prefix(1);
-      while (!token.empty() && (token.back() == ' ' || token.back() == '\t'))
-        token.remove_suffix(1);
-      if (beast::iequals(token, name)) return true;
-    }
-  }
-  return false;
-}
-
-// The rate-limit fields weir writes itself; the upstream's own are dropped when weir does.
-bool is_rate_limit_field(std::string_view name) {
-  return starts_with_nocase(name, "x-ratelimit-") || beast::iequals(name, "ratelimit") ||
-         beast::iequals(name, "ratelimit-policy");
-}
 
 void append_field(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
@@ -93,8 +52,37 @@ void append_number(std::string& out, std::uint64_t value, int base = 10) {
   out.append(digits, end);
 }
 
-bool is_timeout(const beast::error_code& ec) {
-  return ec == beast::error::timeout;
+bool would_block(const beast::error_code& ec) {
+  return ec == asio::error::would_block || ec == asio::error::try_again;
+}
+
+// Writes what the socket takes now, without waiting: usually all of a head and a small body.
+// Returns the bytes written; `ec` is set only for a real error.
+template <typename Buffers>
+std::size_t write_now(tcp::socket& socket, const Buffers& buffers, beast::error_code& ec) {
+  if (asio::buffer_size(buffers) == 0) return 0;
+  const std::size_t sent = socket.write_some(buffers, ec);
+  if (!would_block(ec)) return ec ? 0 : sent;
+  ec = {};
+  return 0;
+}
+
+// Writes `buffers` whole: at once when the socket takes them, else the rest under `deadline`,
+// `timeout` from now. The error is beast::error::timeout when the deadline passed.
+template <typename Buffers>
+asio::awaitable<beast::error_code> write_all(tcp::socket& socket, Deadline& deadline,
+                                             std::chrono::milliseconds timeout,
+                                             const Buffers& buffers) {
+  beast::error_code ec;
+  const std::size_t sent = write_now(socket, buffers, ec);
+  if (ec || sent == asio::buffer_size(buffers)) co_return ec;
+  beast::buffers_suffix<Buffers> rest(buffers);
+  rest.consume(sent);
+  deadline.expires_after(timeout);
+  co_await asio::async_write(socket, rest, asio::redirect_error(use_awaitable, ec));
+  if (ec && deadline.expired()) ec = beast::error::timeout;
+  deadline.expires_never();
+  co_return ec;
 }
 
 // An upstream read or write failed: a deadline passed, the upstream spoke bad HTTP, or the
@@ -108,11 +96,12 @@ bool is_http_error(const beast::error_code& ec) {
 
 ProxyExchange::ProxyExchange(const UpstreamOptions& options, const Timeouts& client_timeouts,
                              UpstreamPool& pool, RequestMetrics& metrics)
-    : options_(options),
-      client_timeouts_(client_timeouts),
-      pool_(pool),
-      metrics_(metrics),
-      window_(kWindowBytes) {}
+    : options_(options), client_timeouts_(client_timeouts), pool_(pool), metrics_(metrics) {}
+
+ProxyBuffer& ProxyExchange::window() {
+  if (!window_) window_ = std::make_unique<ProxyBuffer>(kWindowBytes);
+  return *window_;
+}
 
 ProxyExchange::Failure ProxyExchange::count(Failure failure) {
   switch (failure) {
@@ -142,7 +131,6 @@ asio::awaitable<ProxyResult> ProxyExchange::run(const ProxyRequest& r) {
   // when its answer never comes. Such a request is sent again, once, on a new connection, but
   // only while none of the client's body has been consumed: a body cannot be replayed.
   for (int attempt = 0;; ++attempt) {
-    build_request_head(r);
     std::unique_ptr<UpstreamConnection> up = pool_.take(options_.pool_key);
     const bool reused = up != nullptr;
     Failure failure = Failure::kNone;
@@ -154,11 +142,12 @@ asio::awaitable<ProxyResult> ProxyExchange::run(const ProxyRequest& r) {
     }
 
     bool body_started = false;
+    build_request_head(r, up->request_head);
     failure = co_await send_request(r, *up, body_started, result);
     if (failure == Failure::kNone) failure = co_await relay_response(r, *up, result);
     if (failure == Failure::kNone) {
       // relay_response kept the connection only if it can carry another exchange.
-      if (result.complete && up->stream.socket().is_open()) {
+      if (result.complete && up->socket.is_open()) {
         pool_.give(options_.pool_key, std::move(up), options_.max_idle);
       }
       co_return result;
@@ -177,15 +166,15 @@ asio::awaitable<ProxyResult> ProxyExchange::run(const ProxyRequest& r) {
 
 asio::awaitable<std::unique_ptr<UpstreamConnection>> ProxyExchange::connect(Failure& failure) {
   auto executor = co_await asio::this_coro::executor;
-  auto up = std::make_unique<UpstreamConnection>(executor);
+  auto up = std::make_unique<UpstreamConnection>(
+      executor, std::min(options_.connect_timeout, options_.response_timeout));
   up->buffer.max_size(kUpstreamBufferBytes);
   const auto deadline = std::chrono::steady_clock::now() + options_.connect_timeout;
 
   beast::error_code ec;
+  std::vector<tcp::endpoint> endpoints;
   if (options_.address) {
-    up->stream.expires_at(deadline);
-    co_await up->stream.async_connect(tcp::endpoint(*options_.address, options_.port),
-                                      asio::redirect_error(use_awaitable, ec));
+    endpoints.emplace_back(*options_.address, options_.port);
   } else {
     // A name is looked up on every new connection, so the upstream may move. The lookup has no
     // deadline of its own; a timer cancels it.
@@ -196,27 +185,37 @@ asio::awaitable<std::unique_ptr<UpstreamConnection>> ProxyExchange::connect(Fail
       if (e) return;
       if (auto alive = weak.lock()) alive->cancel();
     });
-    auto endpoints = co_await resolver->async_resolve(options_.host, std::to_string(options_.port),
-                                                      asio::redirect_error(use_awaitable, ec));
+    auto results = co_await resolver->async_resolve(options_.host, std::to_string(options_.port),
+                                                    asio::redirect_error(use_awaitable, ec));
     timer.cancel();
-    if (!ec) {
-      up->stream.expires_at(deadline);
-      co_await up->stream.async_connect(endpoints, asio::redirect_error(use_awaitable, ec));
-    }
+    for (const auto& entry : results)
+      endpoints.push_back(entry.endpoint());
   }
+  // Each address in turn until one answers, all under the one deadline.
+  ec = asio::error::host_not_found;
+  up->deadline.expires_at(deadline);
+  for (const tcp::endpoint& endpoint : endpoints) {
+    if (up->deadline.expired()) break;
+    beast::error_code ignored;
+    up->socket.close(ignored);
+    co_await up->socket.async_connect(endpoint, asio::redirect_error(use_awaitable, ec));
+    if (!ec) break;
+  }
+  up->deadline.expires_never();
   if (ec) {
     // A refused, unreachable or silent upstream alike: nothing was sent, nothing can be said.
     failure = Failure::kConnect;
     co_return nullptr;
   }
-  up->stream.socket().set_option(tcp::no_delay(true), ec);
+  up->socket.set_option(tcp::no_delay(true), ec);
+  // Writes are tried without waiting first (write_now); they must never block the thread.
+  up->socket.non_blocking(true, ec);
   co_return up;
 }
 
-void ProxyExchange::build_request_head(const ProxyRequest& r) {
+void ProxyExchange::build_request_head(const ProxyRequest& r, std::string& out) const {
   const RequestHead& head = r.head;
   const ProxyHeaders& fields = head.fields;
-  std::string& out = head_;
   out.clear();
 
   out.append(head.method_text);
@@ -225,41 +224,67 @@ void ProxyExchange::build_request_head(const ProxyRequest& r) {
   out.append(head.target);
   out.append(" HTTP/1.1\r\n");
 
-  // Host first, as clients send it: the override, else the client's, else the upstream's.
+  // One look at the fields for what shapes the rest: the Host, whether the client sent
+  // forwarding chains, and whether a Connection field names other fields to drop.
   std::string_view host = options_.host_header;
-  for (std::size_t i = 0; host.empty() && i < fields.size(); ++i) {
-    if (fields.id(i) == bhttp::field::host) host = fields.value(i);
+  bool client_host = false, has_xff = false, has_forwarded = false;
+  std::string connection_options;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    switch (fields.id(i)) {
+      case bhttp::field::host:
+        if (!client_host && host.empty()) host = fields.value(i);
+        client_host = true;
+        break;
+      case bhttp::field::forwarded:
+        has_forwarded = true;
+        break;
+      case bhttp::field::connection:
+        if (names_other_fields(fields.value(i))) {
+          connection_options.append(fields.value(i));
+          connection_options.push_back(',');
+        }
+        break;
+      default:
+        break;
+    }
   }
+  // Host first, as clients send it: the override, else the client's, else the upstream's.
   if (host.empty()) host = options_.authority;
   append_field(out, "Host", host);
 
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const bhttp::field id = fields.id(i);
     const std::string_view name = fields.name(i);
-    if (is_hop_by_hop(id, name)) continue;
     // Written below, or handled by weir itself (framing, 100-continue).
     if (id == bhttp::field::host || id == bhttp::field::content_length ||
-        id == bhttp::field::expect || id == bhttp::field::forwarded ||
-        beast::iequals(name, "x-forwarded-for") || beast::iequals(name, "x-forwarded-proto")) {
+        id == bhttp::field::expect || id == bhttp::field::forwarded || is_hop_by_hop(id, name)) {
       continue;
     }
-    if (named_by_connection(fields, name)) continue;
+    if (id == bhttp::field::unknown) {
+      if (beast::iequals(name, "x-forwarded-for")) {
+        has_xff = true;
+        continue;
+      }
+      if (beast::iequals(name, "x-forwarded-proto")) continue;
+    }
+    if (!connection_options.empty() && lists_token(connection_options, name)) continue;
     append_field(out, name, fields.value(i));
   }
 
   // The client's forwarding chains, each with this hop appended.
   const std::string peer = r.peer.to_string();
   out.append("X-Forwarded-For: ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (!beast::iequals(fields.name(i), "x-forwarded-for") || fields.value(i).empty()) continue;
+  for (std::size_t i = 0; has_xff && i < fields.size(); ++i) {
+    if (fields.id(i) != bhttp::field::unknown || fields.value(i).empty() ||
+        !beast::iequals(fields.name(i), "x-forwarded-for")) {
+      continue;
+    }
     out.append(fields.value(i));
     out.append(", ");
   }
   out.append(peer);
-  out.append(kCrlf);
-  append_field(out, "X-Forwarded-Proto", "http");
-  out.append("Forwarded: ");
-  for (std::size_t i = 0; i < fields.size(); ++i) {
+  out.append("\r\nX-Forwarded-Proto: http\r\nForwarded: ");
+  for (std::size_t i = 0; has_forwarded && i < fields.size(); ++i) {
     if (fields.id(i) != bhttp::field::forwarded || fields.value(i).empty()) continue;
     out.append(fields.value(i));
     out.append(", ");
@@ -285,34 +310,36 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(const ProxyR
                                                                     UpstreamConnection& up,
                                                                     bool& body_started,
                                                                     ProxyResult& result) {
-  beast::error_code ec;
-  up.stream.expires_after(options_.response_timeout);
-  co_await asio::async_write(up.stream, asio::buffer(head_),
-                             asio::redirect_error(use_awaitable, ec));
-  if (ec) co_return is_timeout(ec) ? Failure::kTimeout : Failure::kClosed;
+  beast::error_code ec = co_await write_all(up.socket, up.deadline, options_.response_timeout,
+                                            asio::buffer(up.request_head));
+  if (ec) co_return ec == beast::error::timeout ? Failure::kTimeout : Failure::kClosed;
   if (r.parser.is_done()) co_return Failure::kNone;
 
   // The upstream is there: invite a client waiting on 100-continue to send its body.
   body_started = true;
   if (r.head.expect_continue) {
-    r.client.expires_after(client_timeouts_.body);
-    co_await asio::async_write(r.client, asio::buffer(Response::kContinue),
-                               asio::redirect_error(use_awaitable, ec));
+    ec = co_await write_all(r.client, r.client_deadline, client_timeouts_.body,
+                            asio::buffer(Response::kContinue));
     if (ec) {
       result.client_error = ec;
       co_return Failure::kClient;
     }
   }
 
-  // One deadline for the whole body, as in demo mode; each write upstream has its own.
+  // One deadline for the whole body, as in demo mode, counted only while reading the client;
+  // each write upstream has its own.
+  const auto body_deadline = std::chrono::steady_clock::now() + client_timeouts_.body;
   const bool chunked = r.parser.chunked();
+  ProxyBuffer& window = this->window();
   r.parser.eager(true);
-  r.client.expires_after(client_timeouts_.body);
   while (!r.parser.is_done()) {
-    window_.clear();
-    r.parser.stream_body_to(&window_);
+    window.clear();
+    r.parser.stream_body_to(&window);
+    r.client_deadline.expires_at(body_deadline);
     co_await bhttp::async_read_some(r.client, r.client_buffer, r.parser,
                                     asio::redirect_error(use_awaitable, ec));
+    if (ec && r.client_deadline.expired()) ec = beast::error::timeout;
+    r.client_deadline.expires_never();
     r.parser.stream_body_to(nullptr);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) {
@@ -320,7 +347,7 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(const ProxyR
       co_return Failure::kClient;
     }
 
-    const std::string_view data = window_.data();
+    const std::string_view data = window.data();
     std::string size_line;
     if (chunked && !data.empty()) {
       append_number(size_line, data.size(), 16);
@@ -331,14 +358,11 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(const ProxyR
         asio::buffer(size_line), asio::buffer(data),
         asio::buffer(chunked && !data.empty() ? kCrlf : std::string_view()),
         asio::buffer(last ? kLastChunk : std::string_view())};
-    if (asio::buffer_size(buffers) == 0) continue;
-
-    up.stream.expires_after(options_.response_timeout);
-    co_await asio::async_write(up.stream, buffers, asio::redirect_error(use_awaitable, ec));
+    ec = co_await write_all(up.socket, up.deadline, options_.response_timeout, buffers);
     if (ec) {
       // The rest of the body stays unread; the client connection cannot be reused.
       result.linger = true;
-      co_return is_timeout(ec) ? Failure::kTimeout : Failure::kClosed;
+      co_return ec == beast::error::timeout ? Failure::kTimeout : Failure::kClosed;
     }
   }
   co_return Failure::kNone;
@@ -348,22 +372,38 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
                                                                       UpstreamConnection& up,
                                                                       ProxyResult& result) {
   // The response head, after any interim 1xx responses, which are not relayed: weir answered
-  // 100-continue itself, and a 101 could only follow an Upgrade weir never forwards.
+  // 100-continue itself, and a 101 could only follow an Upgrade weir never forwards. The
+  // parser writes the client's head into `out` as it goes.
   beast::error_code ec;
+  std::string& out = up.response_head;
   std::optional<UpstreamResponseParser> parser;
-  for (;;) {
-    parser.emplace(response_fields_);
+  up.deadline.expires_after(options_.response_timeout);
+  for (bool final = false; !final;) {
+    parser.emplace(out, r.head.version, !r.rate_headers.empty());
     parser->skip(r.head.method == bhttp::verb::head);
-    up.stream.expires_after(options_.response_timeout);
-    co_await bhttp::async_read_header(up.stream, up.buffer, *parser,
-                                      asio::redirect_error(use_awaitable, ec));
-    if (is_timeout(ec)) co_return Failure::kTimeout;
-    if (ec) co_return is_http_error(ec) ? Failure::kProtocol : Failure::kClosed;
+    for (;;) {
+      if (up.buffer.size() > 0) {
+        up.buffer.consume(parser->put(up.buffer.data(), ec));
+        if (ec == bhttp::error::need_more) {
+          ec = {};
+        } else if (ec) {
+          co_return Failure::kProtocol;
+        } else if (parser->is_header_done()) {
+          break;
+        }
+      }
+      const std::size_t room = up.buffer.max_size() - up.buffer.size();
+      if (room == 0) co_return Failure::kProtocol;
+      const std::size_t n = co_await up.socket.async_read_some(
+          up.buffer.prepare(std::min<std::size_t>(room, 16 * 1024)),
+          asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return up.deadline.expired() ? Failure::kTimeout : Failure::kClosed;
+      up.buffer.commit(n);
+    }
     if (parser->status() == 101) co_return Failure::kProtocol;
-    if (parser->status() / 100 != 1) break;
+    final = parser->status() / 100 != 1;
   }
-  // From here each read parses all it can, so a window fills in as few reads as possible.
-  parser->eager(true);
+  up.deadline.expires_never();
 
   // Framing towards the client: the upstream's length, else chunks for HTTP/1.1 clients, else
   // (HTTP/1.0) the end of the connection.
@@ -380,32 +420,9 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
   const bool keep_alive = r.keep_alive && framing != Framing::kUntilClose &&
                           !r.draining.load(std::memory_order_relaxed);
 
-  // The response head.
-  const ProxyHeaders& fields = response_fields_;
-  std::string& out = head_;
-  out.clear();
-  out.append(r.head.version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
-  append_number(out, static_cast<std::uint64_t>(parser->status()));
-  out.push_back(' ');
-  out.append(parser->reason().empty() ? reason_phrase(parser->status()) : parser->reason());
-  out.append(kCrlf);
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    const bhttp::field id = fields.id(i);
-    const std::string_view name = fields.name(i);
-    if (is_hop_by_hop(id, name)) continue;
-    // A HEAD or 304 response's length describes the body it did not send: keep it.
-    if (id == bhttp::field::content_length && framing != Framing::kNoBody) continue;
-    if (!r.rate_headers.empty() && is_rate_limit_field(name)) continue;
-    if (named_by_connection(fields, name)) continue;
-    append_field(out, name, fields.value(i));
-  }
-  if (framing == Framing::kLength) {
-    out.append("Content-Length: ");
-    append_number(out, *parser->content_length());
-    out.append(kCrlf);
-  } else if (framing == Framing::kChunked) {
-    out.append("Transfer-Encoding: chunked\r\n");
-  }
+  // The rest of the head. A kept Content-Length is already in it; a HEAD or 304 response's
+  // length describes the body it did not send, and stays too.
+  if (framing == Framing::kChunked) out.append("Transfer-Encoding: chunked\r\n");
   if (!keep_alive) {
     out.append("Connection: close\r\n");
   } else if (r.head.version == 10) {
@@ -416,58 +433,96 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
   result.status = parser->status();
   result.keep_alive = keep_alive;
 
-  // The body, window by window; the head goes out with the first one. Bytes that came with
-  // the head are relayed at once; otherwise the head goes alone, so a client of a slow
-  // stream sees the status without waiting for the first bytes of its body.
-  bool head_sent = false;
-  for (;;) {
-    window_.clear();
-    if (!parser->is_done() && (head_sent || up.buffer.size() > 0)) {
-      parser->stream_body_to(&window_);
-      up.stream.expires_after(options_.response_timeout);
-      co_await bhttp::async_read_some(up.stream, up.buffer, *parser,
-                                      asio::redirect_error(use_awaitable, ec));
-      parser->stream_body_to(nullptr);
-      if (ec == bhttp::error::need_buffer) ec = {};
-      if (ec) {
-        // Before the head went out the client can still be told; after, only cut off.
-        if (!head_sent) result.status = 0;
-        result.keep_alive = false;
-        if (is_timeout(ec)) co_return Failure::kTimeout;
-        co_return is_http_error(ec) ? Failure::kProtocol : Failure::kClosed;
-      }
-    }
+  const auto client_left = [&] {
+    // The upstream's unread rest makes its connection useless too.
+    result.keep_alive = false;
+    beast::error_code ignored;
+    up.socket.close(ignored);
+    return Failure::kNone;
+  };
+  const auto upstream_failed = [&](bool head_sent) {
+    // Before the head went out the client can still be told; after, only cut off.
+    if (!head_sent) result.status = 0;
+    result.keep_alive = false;
+    if (up.deadline.expired()) return Failure::kTimeout;
+    return is_http_error(ec) ? Failure::kProtocol : Failure::kClosed;
+  };
 
-    const std::string_view data = window_.data();
-    const bool chunked = framing == Framing::kChunked;
-    std::string size_line;
-    if (chunked && !data.empty()) {
-      append_number(size_line, data.size(), 16);
-      size_line.append(kCrlf);
-    }
-    const bool last = chunked && parser->is_done();
-    const std::array<asio::const_buffer, 5> buffers = {
-        asio::buffer(head_sent ? std::string_view() : std::string_view(out)),
-        asio::buffer(size_line), asio::buffer(data),
-        asio::buffer(chunked && !data.empty() ? kCrlf : std::string_view()),
-        asio::buffer(last ? kLastChunk : std::string_view())};
-    if (asio::buffer_size(buffers) > 0) {
-      r.client.expires_after(client_timeouts_.idle);
-      co_await asio::async_write(r.client, buffers, asio::redirect_error(use_awaitable, ec));
-      if (ec) {
-        // The client left: the upstream's unread rest makes its connection useless too.
-        result.keep_alive = false;
-        up.stream.close();
-        co_return Failure::kNone;
-      }
+  if (framing == Framing::kNoBody || framing == Framing::kLength) {
+    // The body needs no parsing: its bytes go from the upstream's buffer to the client as they
+    // are, with the head in the same write; bytes that came with the head are relayed at once,
+    // else the head goes alone, so a client of a slow stream sees the status without waiting.
+    std::uint64_t remaining = framing == Framing::kLength ? *parser->content_length() : 0;
+    bool head_sent = false;
+    for (;;) {
+      const std::size_t take =
+          static_cast<std::size_t>(std::min<std::uint64_t>(remaining, up.buffer.size()));
+      const std::array<asio::const_buffer, 2> buffers = {
+          asio::buffer(head_sent ? std::string_view() : std::string_view(out)),
+          asio::buffer(up.buffer.data().data(), take)};
+      ec = co_await write_all(r.client, r.client_deadline, client_timeouts_.idle, buffers);
+      if (ec) co_return client_left();
       head_sent = true;
+      up.buffer.consume(take);
+      remaining -= take;
+      if (remaining == 0) break;
+
+      up.deadline.expires_after(options_.response_timeout);
+      const std::size_t n = co_await up.socket.async_read_some(
+          up.buffer.prepare(static_cast<std::size_t>(
+              std::min<std::uint64_t>(remaining, up.buffer.max_size() - up.buffer.size()))),
+          asio::redirect_error(use_awaitable, ec));
+      if (ec) co_return upstream_failed(true);
+      up.deadline.expires_never();
+      up.buffer.commit(n);
     }
-    if (parser->is_done()) break;
+  } else {
+    // A chunked or unframed body is parsed, window by window; the head goes out with the
+    // first one.
+    ProxyBuffer& window = this->window();
+    parser->eager(true);
+    bool head_sent = false;
+    for (;;) {
+      window.clear();
+      if (!parser->is_done() && (head_sent || up.buffer.size() > 0)) {
+        parser->stream_body_to(&window);
+        up.deadline.expires_after(options_.response_timeout);
+        co_await bhttp::async_read_some(up.socket, up.buffer, *parser,
+                                        asio::redirect_error(use_awaitable, ec));
+        parser->stream_body_to(nullptr);
+        if (ec == bhttp::error::need_buffer) ec = {};
+        if (ec) co_return upstream_failed(head_sent);
+        up.deadline.expires_never();
+      }
+
+      const std::string_view data = window.data();
+      const bool chunked = framing == Framing::kChunked;
+      std::string size_line;
+      if (chunked && !data.empty()) {
+        append_number(size_line, data.size(), 16);
+        size_line.append(kCrlf);
+      }
+      const bool last = chunked && parser->is_done();
+      const std::array<asio::const_buffer, 5> buffers = {
+          asio::buffer(head_sent ? std::string_view() : std::string_view(out)),
+          asio::buffer(size_line), asio::buffer(data),
+          asio::buffer(chunked && !data.empty() ? kCrlf : std::string_view()),
+          asio::buffer(last ? kLastChunk : std::string_view())};
+      if (asio::buffer_size(buffers) > 0) {
+        ec = co_await write_all(r.client, r.client_deadline, client_timeouts_.idle, buffers);
+        if (ec) co_return client_left();
+        head_sent = true;
+      }
+      if (parser->is_done()) break;
+    }
   }
 
   result.complete = true;
   // Reusable only after a complete, persistent exchange with nothing left over.
-  if (!parser->keep_alive() || up.buffer.size() > 0) up.stream.close();
+  if (!parser->keep_alive() || up.buffer.size() > 0) {
+    beast::error_code ignored;
+    up.socket.close(ignored);
+  }
   co_return Failure::kNone;
 }
 
@@ -478,9 +533,10 @@ asio::awaitable<void> ProxyExchange::answer_failure(const ProxyRequest& r, Failu
   const bool keep_alive =
       r.keep_alive && r.parser.is_done() && !r.draining.load(std::memory_order_relaxed);
 
-  Response response(head_);
+  std::string out;
+  Response response(out);
   response.start(status, keep_alive, r.head.version);
-  head_.append(r.rate_headers);
+  out.append(r.rate_headers);
   response.json_body(
       status == 504 ? R"({"error":"gateway timeout"})" : R"({"error":"bad gateway"})",
       r.head.method == bhttp::verb::head);
@@ -488,10 +544,8 @@ asio::awaitable<void> ProxyExchange::answer_failure(const ProxyRequest& r, Failu
   result.status = status;
   result.keep_alive = keep_alive;
   result.linger = result.linger || !r.parser.is_done();
-  beast::error_code ec;
-  r.client.expires_after(client_timeouts_.idle);
-  co_await asio::async_write(r.client, asio::buffer(head_),
-                             asio::redirect_error(use_awaitable, ec));
+  const beast::error_code ec =
+      co_await write_all(r.client, r.client_deadline, client_timeouts_.idle, asio::buffer(out));
   if (ec) result.keep_alive = false;
   result.complete = !ec;
 }

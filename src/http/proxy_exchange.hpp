@@ -7,10 +7,12 @@
 //
 // The steps are straight-line: take an idle upstream connection or open one (under the connect
 // deadline), send the head, stream the body, read the response head (under the response
-// deadline), write the head to the client, stream the body. Hop-by-hop fields go neither way;
-// X-Forwarded-For, X-Forwarded-Proto and Forwarded describe the client to the upstream; the
-// rate-limit headers are added to the response. Failures before anything reached the client
-// are answered 502 (cannot connect, upstream closed or spoke bad HTTP) or 504 (upstream too
+// deadline), write the head to the client, stream the body. Writes are tried without waiting
+// first, and each side's deadline is a Deadline moved per step, not a timer armed per
+// operation: on a small exchange, the reads are the only asynchronous operations. Hop-by-hop fields
+// go neither way; X-Forwarded-For, X-Forwarded-Proto and Forwarded describe the client to the
+// upstream; the rate-limit headers are added to the response. Failures before anything reached the
+// client are answered 502 (cannot connect, upstream closed or spoke bad HTTP) or 504 (upstream too
 // slow) and counted in weir_upstream_errors_total{kind}; after that, the client connection is
 // closed, so the client sees a truncated response rather than a wrong one.
 //
@@ -19,8 +21,10 @@
 //   (a 413 mid-upload) and closes makes the rest of the upload fail: the client gets 502, not
 //   the upstream's answer. Relaying it would need the response read concurrently with the body.
 // - Trailers of chunked bodies are dropped in both directions.
-// - The window is allocated per exchange (64 KiB from the heap); a per-worker free list would
-//   spare the allocation on busy threads.
+// - A body streamed through the window (a request body, a chunked response) allocates it per
+//   exchange (64 KiB from the heap); a per-worker free list would spare that on busy threads.
+//   A response with a Content-Length, the common case, is relayed straight from the upstream
+//   connection's buffer and needs no window.
 #pragma once
 
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 with GCC 12)
@@ -31,11 +35,11 @@
 #include <string_view>
 
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
+#include "http/deadline.hpp"
 #include "http/proxy_buffer.hpp"
-#include "http/proxy_headers.hpp"
 #include "http/request_metrics.hpp"
 #include "http/request_parser.hpp"
 #include "http/runtime.hpp"
@@ -47,7 +51,8 @@ namespace weir::http {
 
 // The client side of one request, as the connection holds it.
 struct ProxyRequest {
-  boost::beast::tcp_stream& client;
+  boost::asio::ip::tcp::socket& client;
+  Deadline& client_deadline;  // the client socket's; never pending when the exchange starts
   boost::beast::flat_buffer& client_buffer;  // read from the client, not yet parsed
   RequestParser& parser;                     // the head is parsed; the body, if any, is not
   const RequestHead& head;                   // parsed with keep_fields
@@ -90,16 +95,17 @@ class ProxyExchange {
   boost::asio::awaitable<void> answer_failure(const ProxyRequest& r, Failure failure,
                                               ProxyResult& result);
 
-  void build_request_head(const ProxyRequest& r);
+  void build_request_head(const ProxyRequest& r, std::string& out) const;
   Failure count(Failure failure);
+
+  // The body window, allocated on first use.
+  ProxyBuffer& window();
 
   const UpstreamOptions& options_;
   const Timeouts& client_timeouts_;
   UpstreamPool& pool_;
   RequestMetrics& metrics_;
-  ProxyBuffer window_;
-  ProxyHeaders response_fields_;
-  std::string head_;  // the request head sent upstream, then the response head sent back
+  std::unique_ptr<ProxyBuffer> window_;
 };
 
 }  // namespace weir::http

@@ -13,8 +13,7 @@ namespace {
 // taken for the next response, so all of those disqualify it.
 bool still_open(UpstreamConnection& connection) {
   char byte;
-  const ssize_t n =
-      ::recv(connection.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  const ssize_t n = ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
@@ -40,7 +39,7 @@ void UpstreamPool::give(std::string_view key, std::unique_ptr<UpstreamConnection
   while (idle_.size() >= max_idle)
     idle_.pop_front();
   // An idle connection waits on nobody, so no deadline must fire on it.
-  connection->stream.expires_never();
+  connection->deadline.expires_never();
   connection->buffer.clear();
   idle_.push_back(std::move(connection));
 }

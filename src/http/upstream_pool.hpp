@@ -21,17 +21,25 @@
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+
+#include "http/deadline.hpp"
 
 namespace weir::http {
 
-// One TCP connection to the upstream and the bytes read from it but not yet parsed.
+// One TCP connection to the upstream, the bytes read from it but not yet parsed, and the
+// heads of the exchange it carries (kept to reuse their capacity).
 struct UpstreamConnection {
-  explicit UpstreamConnection(boost::asio::any_io_executor executor) : stream(executor) {}
+  // `horizon`: the shortest deadline span set on it (see Deadline).
+  UpstreamConnection(boost::asio::any_io_executor executor, Deadline::Clock::duration horizon)
+      : socket(executor), deadline(socket, horizon) {}
 
-  boost::beast::tcp_stream stream;
+  boost::asio::ip::tcp::socket socket;
+  Deadline deadline;
   boost::beast::flat_buffer buffer;
+  std::string request_head;   // sent upstream
+  std::string response_head;  // sent to the client
 };
 
 // Touched only from its worker's thread; not thread-safe.

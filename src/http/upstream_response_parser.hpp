@@ -1,13 +1,20 @@
-// weir::http::UpstreamResponseParser: reads one response from the upstream with Beast's parser,
-// keeping the status line and every header field (in a ProxyHeaders arena) and handing the body
-// to a fixed window, so a response of any size is relayed through bounded memory.
+// weir::http::UpstreamResponseParser: reads one response head from the upstream with Beast's
+// parser and writes, as it parses, the head weir sends the client: the status line in the
+// client's HTTP version and every field fit to forward. Hop-by-hop fields, those a Connection
+// field names, and (when weir writes its own) the upstream's rate-limit fields are left out. A
+// chunked body can then be handed to a fixed window, so a response of any size is relayed
+// through bounded memory.
 //
-//   ProxyHeaders fields;
-//   UpstreamResponseParser parser(fields);
+//   std::string head;
+//   UpstreamResponseParser parser(head, client_version, /*drop_rate_limit_fields=*/true);
 //   parser.skip(request_was_head);                 // a HEAD response has no body
-//   co_await http::async_read_header(upstream, buffer, parser, ...);
+//   parser.put(buffered_bytes, ec);                // until is_header_done()
+//   head += framing_fields + "\r\n";               // the caller ends the head
 //   parser.stream_body_to(&window);
 //   co_await http::async_read_some(upstream, buffer, parser, ...);
+//
+// Content-Length is kept as the upstream sent it: Beast refuses a response whose lengths
+// disagree or that also has Transfer-Encoding, so it is the length weir relays.
 #pragma once
 
 #include <cstddef>
@@ -18,7 +25,6 @@
 #include <boost/beast/http/basic_parser.hpp>
 
 #include "http/proxy_buffer.hpp"
-#include "http/proxy_headers.hpp"
 
 namespace weir::http {
 
@@ -28,13 +34,12 @@ class UpstreamResponseParser final : public boost::beast::http::basic_parser<fal
   // one is a protocol error (502), as with nginx's proxy_buffer_size.
   static constexpr std::uint32_t kMaxHeadBytes = 32 * 1024;
 
-  // `fields` (cleared here) receives every field; it must outlive the parser. The body is
-  // unlimited in size and dropped until stream_body_to() names a window.
-  explicit UpstreamResponseParser(ProxyHeaders& fields);
+  // `head` (cleared here) receives the head for the client, without its final empty line; it
+  // must outlive the parser. `client_version` is 10 or 11. The body is unlimited in size and
+  // dropped until stream_body_to() names a window.
+  UpstreamResponseParser(std::string& head, int client_version, bool drop_rate_limit_fields);
 
   int status() const { return status_; }
-  std::string_view reason() const { return reason_; }
-  int version() const { return version_; }
 
   // Sends body bytes read from now on into `window` (not owned). A read ends with
   // http::error::need_buffer when the window is full: drain it, then read again.
@@ -47,7 +52,7 @@ class UpstreamResponseParser final : public boost::beast::http::basic_parser<fal
                         boost::beast::error_code& ec) override;
   void on_field_impl(boost::beast::http::field name, std::string_view name_string,
                      std::string_view value, boost::beast::error_code& ec) override;
-  void on_header_impl(boost::beast::error_code&) override {}
+  void on_header_impl(boost::beast::error_code& ec) override;
   void on_body_init_impl(const boost::optional<std::uint64_t>&,
                          boost::beast::error_code&) override {}
   std::size_t on_body_impl(std::string_view body, boost::beast::error_code& ec) override;
@@ -56,11 +61,13 @@ class UpstreamResponseParser final : public boost::beast::http::basic_parser<fal
                                  boost::beast::error_code& ec) override;
   void on_finish_impl(boost::beast::error_code&) override {}
 
-  ProxyHeaders& fields_;
+  std::string& head_;
   ProxyBuffer* window_ = nullptr;
+  int client_version_;
+  bool drop_rate_limit_fields_;
   int status_ = 0;
-  int version_ = 11;
-  std::string reason_;
+  std::size_t fields_start_ = 0;    // where the fields begin in head_
+  std::string connection_options_;  // Connection values naming other fields, comma-joined
 };
 
 }  // namespace weir::http

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <memory>
 #include <string_view>
 #include <vector>
@@ -24,8 +25,9 @@ using asio::ip::tcp;
 class UpstreamPoolTest : public ::testing::Test {
  protected:
   std::unique_ptr<UpstreamConnection> open() {
-    auto connection = std::make_unique<UpstreamConnection>(io_.get_executor());
-    connection->stream.socket().connect(acceptor_.local_endpoint());
+    auto connection =
+        std::make_unique<UpstreamConnection>(io_.get_executor(), std::chrono::seconds(1));
+    connection->socket.connect(acceptor_.local_endpoint());
     servers_.push_back(acceptor_.accept());
     return connection;
   }
@@ -76,7 +78,7 @@ TEST_F(UpstreamPoolTest, KeepsNothingWithMaxIdleZero) {
 // Peeks without blocking: 0 after a FIN, > 0 with bytes waiting, -1 with nothing yet.
 ssize_t peek(UpstreamConnection& connection) {
   char byte;
-  return ::recv(connection.stream.socket().native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  return ::recv(connection.socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
 }
 
 TEST_F(UpstreamPoolTest, SkipsConnectionsTheUpstreamClosedOrWroteTo) {
