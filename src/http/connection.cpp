@@ -141,7 +141,8 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   RequestParser parser(head_, rt.request_limits, rt.forwarded_header, rt.proxy.has_value());
   beast::error_code ec;
   deadline_.expires_after(rt.timeouts.header);
-  co_await read_head(parser, ec);
+  // Usually the head came whole with the bytes wait_for_request() read: no coroutine then.
+  if (!parse_buffered(parser, ec)) co_await read_head(parser, ec);
   if (ec) co_return co_await answer_read_error(parser, ec);
   // Nothing is read or written while the request is decided and handled; each later step
   // sets its own deadline.
@@ -325,20 +326,21 @@ asio::awaitable<bool> Connection::discard_body(RequestParser& parser) {
   co_return !ec;
 }
 
-// Parses what is buffered before reading more. With keep-alive, the head has usually arrived
-// whole with the bytes wait_for_request() read, so it is parsed without another asynchronous
-// operation (Beast's async_read_header would still post its completion).
+// Parses the buffered bytes. True when that settled the head: parsed whole, or `ec` set.
+bool Connection::parse_buffered(RequestParser& parser, beast::error_code& ec) {
+  if (buffer_.size() == 0) return false;
+  buffer_.consume(parser.put(buffer_.data(), ec));
+  if (ec == bhttp::error::need_more) {
+    ec = {};
+    return false;
+  }
+  return ec || parser.is_header_done();
+}
+
+// Reads until the head is parsed whole, parsing as the bytes come (Beast's async_read_header
+// would post its completion even when the bytes are already there).
 asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_code& ec) {
   for (;;) {
-    if (buffer_.size() > 0) {
-      std::size_t used = parser.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec == bhttp::error::need_more) {
-        ec = {};
-      } else if (ec || parser.is_header_done()) {
-        co_return;
-      }
-    }
     const std::size_t room = buffer_.max_size() - buffer_.size();
     if (room == 0) {
       ec = bhttp::error::header_limit;
@@ -353,6 +355,7 @@ asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_
     }
     if (ec) co_return;
     buffer_.commit(n);
+    if (parse_buffered(parser, ec)) co_return;
   }
 }
 

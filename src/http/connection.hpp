@@ -50,6 +50,7 @@ class Connection {
                                                  const boost::beast::error_code& ec);
   boost::asio::awaitable<bool> read_body(RequestParser& parser);
   boost::asio::awaitable<bool> discard_body(RequestParser& parser);
+  bool parse_buffered(RequestParser& parser, boost::beast::error_code& ec);
   boost::asio::awaitable<void> read_head(RequestParser& parser, boost::beast::error_code& ec);
   boost::asio::awaitable<bool> send();
   boost::asio::awaitable<void> close_gracefully();

@@ -67,17 +67,18 @@ std::size_t write_now(tcp::socket& socket, const Buffers& buffers, beast::error_
   return 0;
 }
 
-// Writes `buffers` whole: at once when the socket takes them, else the rest under `deadline`,
-// `timeout` from now. The error is beast::error::timeout when the deadline passed.
+// Writes the rest of `buffers` after the first `sent` bytes, waiting for the socket under
+// `deadline`, `timeout` from now. The error is beast::error::timeout when the deadline passed.
+// Called only when write_now() could not finish, so a write that fits costs no coroutine:
+//   std::size_t sent = write_now(socket, buffers, ec);
+//   if (!ec && sent < asio::buffer_size(buffers)) ec = co_await write_rest(..., sent);
 template <typename Buffers>
-asio::awaitable<beast::error_code> write_all(tcp::socket& socket, Deadline& deadline,
-                                             std::chrono::milliseconds timeout,
-                                             const Buffers& buffers) {
-  beast::error_code ec;
-  const std::size_t sent = write_now(socket, buffers, ec);
-  if (ec || sent == asio::buffer_size(buffers)) co_return ec;
+asio::awaitable<beast::error_code> write_rest(tcp::socket& socket, Deadline& deadline,
+                                              std::chrono::milliseconds timeout,
+                                              const Buffers& buffers, std::size_t sent) {
   beast::buffers_suffix<Buffers> rest(buffers);
   rest.consume(sent);
+  beast::error_code ec;
   deadline.expires_after(timeout);
   co_await asio::async_write(socket, rest, asio::redirect_error(use_awaitable, ec));
   if (ec && deadline.expired()) ec = beast::error::timeout;
@@ -310,16 +311,23 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(const ProxyR
                                                                     UpstreamConnection& up,
                                                                     bool& body_started,
                                                                     ProxyResult& result) {
-  beast::error_code ec = co_await write_all(up.socket, up.deadline, options_.response_timeout,
-                                            asio::buffer(up.request_head));
+  beast::error_code ec;
+  const auto head = asio::buffer(up.request_head);
+  std::size_t sent = write_now(up.socket, head, ec);
+  if (!ec && sent < head.size()) {
+    ec = co_await write_rest(up.socket, up.deadline, options_.response_timeout, head, sent);
+  }
   if (ec) co_return ec == beast::error::timeout ? Failure::kTimeout : Failure::kClosed;
   if (r.parser.is_done()) co_return Failure::kNone;
 
   // The upstream is there: invite a client waiting on 100-continue to send its body.
   body_started = true;
   if (r.head.expect_continue) {
-    ec = co_await write_all(r.client, r.client_deadline, client_timeouts_.body,
-                            asio::buffer(Response::kContinue));
+    const auto interim = asio::buffer(Response::kContinue);
+    sent = write_now(r.client, interim, ec);
+    if (!ec && sent < interim.size()) {
+      ec = co_await write_rest(r.client, r.client_deadline, client_timeouts_.body, interim, sent);
+    }
     if (ec) {
       result.client_error = ec;
       co_return Failure::kClient;
@@ -358,7 +366,10 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(const ProxyR
         asio::buffer(size_line), asio::buffer(data),
         asio::buffer(chunked && !data.empty() ? kCrlf : std::string_view()),
         asio::buffer(last ? kLastChunk : std::string_view())};
-    ec = co_await write_all(up.socket, up.deadline, options_.response_timeout, buffers);
+    sent = write_now(up.socket, buffers, ec);
+    if (!ec && sent < asio::buffer_size(buffers)) {
+      ec = co_await write_rest(up.socket, up.deadline, options_.response_timeout, buffers, sent);
+    }
     if (ec) {
       // The rest of the body stays unread; the client connection cannot be reused.
       result.linger = true;
@@ -460,7 +471,10 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
       const std::array<asio::const_buffer, 2> buffers = {
           asio::buffer(head_sent ? std::string_view() : std::string_view(out)),
           asio::buffer(up.buffer.data().data(), take)};
-      ec = co_await write_all(r.client, r.client_deadline, client_timeouts_.idle, buffers);
+      const std::size_t sent = write_now(r.client, buffers, ec);
+      if (!ec && sent < asio::buffer_size(buffers)) {
+        ec = co_await write_rest(r.client, r.client_deadline, client_timeouts_.idle, buffers, sent);
+      }
       if (ec) co_return client_left();
       head_sent = true;
       up.buffer.consume(take);
@@ -509,7 +523,11 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
           asio::buffer(chunked && !data.empty() ? kCrlf : std::string_view()),
           asio::buffer(last ? kLastChunk : std::string_view())};
       if (asio::buffer_size(buffers) > 0) {
-        ec = co_await write_all(r.client, r.client_deadline, client_timeouts_.idle, buffers);
+        const std::size_t sent = write_now(r.client, buffers, ec);
+        if (!ec && sent < asio::buffer_size(buffers)) {
+          ec = co_await write_rest(r.client, r.client_deadline, client_timeouts_.idle, buffers,
+                                   sent);
+        }
         if (ec) co_return client_left();
         head_sent = true;
       }
@@ -544,8 +562,12 @@ asio::awaitable<void> ProxyExchange::answer_failure(const ProxyRequest& r, Failu
   result.status = status;
   result.keep_alive = keep_alive;
   result.linger = result.linger || !r.parser.is_done();
-  const beast::error_code ec =
-      co_await write_all(r.client, r.client_deadline, client_timeouts_.idle, asio::buffer(out));
+  beast::error_code ec;
+  const auto answer = asio::buffer(out);
+  const std::size_t sent = write_now(r.client, answer, ec);
+  if (!ec && sent < answer.size()) {
+    ec = co_await write_rest(r.client, r.client_deadline, client_timeouts_.idle, answer, sent);
+  }
   if (ec) result.keep_alive = false;
   result.complete = !ec;
 }
