@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 
 #include <spdlog/spdlog.h>
 
@@ -124,24 +125,46 @@ boost::asio::awaitable<Admission> admit(Worker& worker, const Runtime& rt, const
   co_return a;
 }
 
+namespace {
+
+char* put(char* out, std::string_view text) {
+  std::memcpy(out, text.data(), text.size());
+  return out + text.size();
+}
+
+char* put(char* out, std::int64_t number) {
+  return std::to_chars(out, out + 20, number).ptr;  // 20 characters hold any int64
+}
+
+}  // namespace
+
 void write_rate_headers(Response& response, const Runtime& rt, const Verdict& verdict) {
   const Decision& d = verdict.decision;
   const RuleHeaders& rule = rt.rule_headers[verdict.rule];
+  const std::int64_t limit = static_cast<std::int64_t>(d.limit);
+  const std::int64_t remaining = static_cast<std::int64_t>(d.remaining);
   const std::int64_t reset = ceil_seconds(d.reset);
 
-  response.header("X-RateLimit-Limit", static_cast<std::int64_t>(d.limit));
-  response.header("X-RateLimit-Remaining", static_cast<std::int64_t>(d.remaining));
-  response.header("X-RateLimit-Reset", reset);
-  response.header("RateLimit-Policy", rule.policy);
-
+  // On every answer, so formatted in one pass into room reserved once: 106 bytes of names and
+  // punctuation, five numbers of at most 20 characters, and the rule's two strings.
+  char* p = response.begin_raw(224 + rule.policy.size() + rule.quoted_name.size());
+  p = put(p, "X-RateLimit-Limit: ");
+  p = put(p, limit);
+  p = put(p, "\r\nX-RateLimit-Remaining: ");
+  p = put(p, remaining);
+  p = put(p, "\r\nX-RateLimit-Reset: ");
+  p = put(p, reset);
+  p = put(p, "\r\nRateLimit-Policy: ");
+  p = put(p, rule.policy);
   // "name";r=REMAINING;t=RESET
-  response.begin_header("RateLimit");
-  response.append_value(rule.quoted_name);
-  response.append_value(";r=");
-  response.append_value(static_cast<std::int64_t>(d.remaining));
-  response.append_value(";t=");
-  response.append_value(reset);
-  response.end_header();
+  p = put(p, "\r\nRateLimit: ");
+  p = put(p, rule.quoted_name);
+  p = put(p, ";r=");
+  p = put(p, remaining);
+  p = put(p, ";t=");
+  p = put(p, reset);
+  p = put(p, "\r\n");
+  response.end_raw(p);
 }
 
 int write_refusal(Response& response, const Admission& a, const Runtime& rt, bool keep_alive,

@@ -36,6 +36,16 @@ class Response {
   void append_value(std::int64_t number);
   void end_header() { out_.append("\r\n"); }
 
+  // For a caller that formats many small pieces at once: room for at most `bound` more bytes,
+  // written through the returned pointer, then end_raw(one past the last byte written) keeps
+  // them. Nothing else may write to the response in between.
+  char* begin_raw(std::size_t bound) {
+    raw_start_ = out_.size();
+    out_.resize(raw_start_ + bound);
+    return out_.data() + raw_start_;
+  }
+  void end_raw(const char* end) { out_.resize(static_cast<std::size_t>(end - out_.data())); }
+
   // Content-Type: application/json, Content-Length, the blank line, then the body unless
   // `head_only` (a HEAD request).
   void json_body(std::string_view body, bool head_only = false);
@@ -45,6 +55,7 @@ class Response {
 
  private:
   std::string& out_;
+  std::size_t raw_start_ = 0;
 };
 
 }  // namespace weir::http
