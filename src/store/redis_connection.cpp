@@ -255,12 +255,25 @@ bool RedisConnection::submit(RedisRequest* request) {
 
   // EVALSHA normally; EVAL with the source once the server said NOSCRIPT, which loads the
   // script again as it runs.
-  const RedisScript& script = redis_script(request->limit.algorithm);
+  const RedisScript& script =
+      request->call ? *request->call->command().script : redis_script(request->limit.algorithm);
   const std::string_view command = request->retried ? "EVAL" : "EVALSHA";
-  const std::vector<std::string> args =
-      redis_script_arguments(options_.key_prefix, request->key, request->limit,
-                             request->retried ? script.source : script.sha1, request->at);
+  const std::string_view sha_or_source = request->retried ? script.source : script.sha1;
 
+  std::vector<std::string> args;
+  if (request->call) {
+    const RedisCommand& call = request->call->command();
+    args.reserve(2 + call.keys.size() + call.args.size());
+    args.emplace_back(sha_or_source);
+    args.push_back(std::to_string(call.keys.size()));
+    args.insert(args.end(), call.keys.begin(), call.keys.end());
+    args.insert(args.end(), call.args.begin(), call.args.end());
+  } else {
+    args = redis_script_arguments(options_.key_prefix, request->key, request->limit, sha_or_source,
+                                  request->at);
+  }
+
+  // Decisions and calls are at most 9 words, the command's name included.
   constexpr std::size_t kMaxArgs = 12;
   std::array<const char*, kMaxArgs> argv{};
   std::array<std::size_t, kMaxArgs> lengths{};
@@ -296,21 +309,22 @@ void RedisConnection::handle_reply(RedisRequest* request, const redisReply* repl
   auto it = std::find(in_flight_.begin(), in_flight_.end(), request);
   if (it != in_flight_.end()) in_flight_.erase(it);
 
-  if (stopping_) {
+  // Stopping, or the request timed out earlier: its outcome is reported (a call has gone to
+  // complete itself), and a late reply is dropped.
+  if (stopping_ || request->finished) {
     delete request;
     return;
   }
   if (reply == nullptr) {  // the connection ended first
-    if (!request->finished) {
-      request->finished = true;
-      sink_.finish(*request, RedisOutcome::kLost, nullptr);
-    }
+    request->finished = true;
+    sink_.finish(*request, RedisOutcome::kLost, nullptr);
     delete request;
     return;
   }
 
-  ParsedReply parsed = parse_script_reply(reply, request->limit);
-  if (parsed.kind == RedisReplyKind::kNoScript && !request->retried && !request->finished) {
+  ParsedReply parsed = request->call ? parse_call_reply(reply, *request->call)
+                                     : parse_script_reply(reply, request->limit);
+  if (parsed.kind == RedisReplyKind::kNoScript && !request->retried) {
     // The server restarted, failed over or flushed its scripts; nothing ran, so sending again
     // cannot count twice.
     request->retried = true;
@@ -321,10 +335,8 @@ void RedisConnection::handle_reply(RedisRequest* request, const redisReply* repl
     return;
   }
 
-  if (!request->finished) {
-    request->finished = true;
-    sink_.finish(*request, RedisOutcome::kReply, &parsed);
-  }
+  request->finished = true;
+  sink_.finish(*request, RedisOutcome::kReply, &parsed);
   delete request;
 }
 

@@ -1,11 +1,14 @@
-// weir::RedisRequest: one decision on its way to Redis and back, and where its outcome goes.
+// weir::RedisRequest: one decision, or one ban or block call, on its way to Redis and back,
+// and where its outcome goes.
 #pragma once
 
 #include <boost/asio/io_context.hpp>
 
 #include <chrono>
+#include <memory>
 #include <optional>
 
+#include "store/redis_call.hpp"
 #include "store/redis_scripts.hpp"
 #include "weir/store.hpp"
 
@@ -14,11 +17,15 @@ namespace weir {
 struct RedisRequest {
   using TimePoint = std::chrono::steady_clock::time_point;
 
+  // A decision: `key` under `limit`, answered through `done`...
   RateKey key;
   Limit limit;
   std::optional<Instant> at;  // explicit time instead of the server's TIME
   Store::Callback done;
-  boost::asio::io_context* reply_context = nullptr;  // where `done` runs
+  // ...or, when set, a call, which reads and completes itself.
+  std::unique_ptr<RedisCall> call;
+
+  boost::asio::io_context* reply_context = nullptr;  // where `done` (or the call) completes
   TimePoint started{};
   TimePoint deadline{};
   // Set once the outcome has been reported; a reply arriving after a timeout is then dropped

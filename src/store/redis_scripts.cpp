@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 
+#include "store/redis_call.hpp"
+#include "store/redis_protection_scripts.hpp"
 #include "weir/lua/gcra.hpp"
 #include "weir/lua/sliding_counter.hpp"
 #include "weir/lua/sliding_log.hpp"
@@ -42,6 +44,18 @@ ParsedReply malformed(std::string detail) {
   return ParsedReply{RedisReplyKind::kMalformed, Decision{}, std::move(detail)};
 }
 
+// An error reply: NOSCRIPT, a server that cannot serve now, or another error.
+ParsedReply parse_error(const redisReply& reply) {
+  std::string text(reply.str, reply.len);
+  RedisReplyKind kind = RedisReplyKind::kError;
+  if (text.starts_with("NOSCRIPT")) {
+    kind = RedisReplyKind::kNoScript;
+  } else if (is_unavailable_error(text)) {
+    kind = RedisReplyKind::kUnavailable;
+  }
+  return ParsedReply{kind, Decision{}, std::move(text)};
+}
+
 }  // namespace
 
 const RedisScript& redis_script(Algorithm algorithm) {
@@ -57,7 +71,12 @@ const RedisScript& redis_script(Algorithm algorithm) {
 }
 
 const std::vector<const RedisScript*>& redis_scripts() {
-  static const std::vector<const RedisScript*> scripts{&kSlidingLog, &kSlidingCounter, &kGcra};
+  static const std::vector<const RedisScript*> scripts = [] {
+    std::vector<const RedisScript*> all{&kSlidingLog, &kSlidingCounter, &kGcra};
+    const auto& protection = redis_protection_scripts();
+    all.insert(all.end(), protection.begin(), protection.end());
+    return all;
+  }();
   return scripts;
 }
 
@@ -96,16 +115,7 @@ std::vector<std::string> redis_script_arguments(std::string_view prefix, const R
 ParsedReply parse_script_reply(const redisReply* reply, const Limit& limit) {
   if (reply == nullptr) return malformed("no reply");
 
-  if (reply->type == REDIS_REPLY_ERROR) {
-    std::string text(reply->str, reply->len);
-    RedisReplyKind kind = RedisReplyKind::kError;
-    if (text.starts_with("NOSCRIPT")) {
-      kind = RedisReplyKind::kNoScript;
-    } else if (is_unavailable_error(text)) {
-      kind = RedisReplyKind::kUnavailable;
-    }
-    return ParsedReply{kind, Decision{}, std::move(text)};
-  }
+  if (reply->type == REDIS_REPLY_ERROR) return parse_error(*reply);
 
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements != 4) {
     return malformed(fmt::format("reply of type {} with {} elements, expected an array of 4",
@@ -139,6 +149,16 @@ ParsedReply parse_script_reply(const redisReply* reply, const Limit& limit) {
   decision.reset = Duration(reset);
   decision.retry_after = Duration(retry_after);
   return ParsedReply{RedisReplyKind::kDecision, decision, {}};
+}
+
+ParsedReply parse_call_reply(const redisReply* reply, RedisCall& call) {
+  if (reply == nullptr) return malformed("no reply");
+  if (reply->type == REDIS_REPLY_ERROR) return parse_error(*reply);
+  if (!call.read(*reply)) {
+    return malformed(fmt::format("reply of type {} with {} elements is not what {} returns",
+                                 reply->type, reply->elements, call.command().script->name));
+  }
+  return ParsedReply{RedisReplyKind::kAnswer, Decision{}, {}};
 }
 
 }  // namespace weir

@@ -1,5 +1,6 @@
 // weir's Redis scripts and the text around them: which script runs an algorithm, the keys it
-// touches, its arguments, and what its reply means.
+// touches, its arguments, and what its reply means. The scripts that keep bans and dynamic
+// blocks are described in redis_protection_scripts.hpp.
 //
 // Every algorithm is one Lua script (src/store/lua/*.lua, embedded at build time) that reads,
 // decides and writes one client's state atomically on the server. A script's keys share one
@@ -31,9 +32,11 @@ struct RedisScript {
   std::string_view sha1;    // lowercase hex of source: what EVALSHA calls it by
 };
 
+class RedisCall;
+
 // The script deciding `algorithm`.
 const RedisScript& redis_script(Algorithm algorithm);
-// All scripts, for loading on connect.
+// All scripts, the ban and block ones included, for loading on connect.
 const std::vector<const RedisScript*>& redis_scripts();
 
 // The arguments of one script call, without the command name: "sha-or-source numkeys keys...
@@ -49,6 +52,7 @@ std::vector<std::string> redis_keys(std::string_view prefix, const RateKey& key,
 // What a script's reply says.
 enum class RedisReplyKind {
   kDecision,     // {allowed, remaining, reset_us, retry_after_us}, all in range
+  kAnswer,       // a RedisCall's reply, which the call has read
   kNoScript,     // the server lost the script: load it and call again
   kUnavailable,  // an error saying the server cannot serve now (LOADING, BUSY, READONLY, ...)
   kError,        // any other error reply (WRONGTYPE, ...)
@@ -64,5 +68,9 @@ struct ParsedReply {
 // Interprets a script's reply for a decision under `limit`. A null reply is kMalformed. Never
 // throws, except std::bad_alloc.
 ParsedReply parse_script_reply(const redisReply* reply, const Limit& limit);
+
+// Interprets the reply to `call`: an error reply as above, anything else as call.read() takes
+// it (kAnswer, or kMalformed when it refuses it). A null reply is kMalformed.
+ParsedReply parse_call_reply(const redisReply* reply, RedisCall& call);
 
 }  // namespace weir

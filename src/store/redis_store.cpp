@@ -19,6 +19,7 @@
 #include "store/redis_cluster_router.hpp"
 #include "store/redis_cluster_slot.hpp"
 #include "store/redis_connection.hpp"
+#include "store/redis_protection.hpp"
 #include "store/redis_request.hpp"
 #include "store/redis_store_metrics.hpp"
 
@@ -95,7 +96,7 @@ class OwnedIo {
   std::vector<std::thread> threads_;
 };
 
-class RedisStore::Impl final : public RedisRequestSink {
+class RedisStore::Impl final : public RedisRequestSink, public RedisCallSender {
  public:
   Impl(std::unique_ptr<OwnedIo> owned, std::vector<asio::io_context*> contexts,
        RedisStoreOptions options, Store& local, RedisStoreMetrics* metrics)
@@ -107,7 +108,8 @@ class RedisStore::Impl final : public RedisRequestSink {
         breaker_(options_.failures_to_open, options_.probe_interval,
                  [this](RedisCircuitBreaker::State state, int failures) {
                    on_breaker_change(state, failures);
-                 }) {
+                 }),
+        protection_(options_, local_, *this, clock_) {
     if (contexts_.empty()) throw std::invalid_argument("redis store: no io_context given");
     if (options_.connections == 0) {
       throw std::invalid_argument("redis store: connections is 0, need at least 1");
@@ -181,19 +183,33 @@ class RedisStore::Impl final : public RedisRequestSink {
     request->limit = limit;
     request->at = at;
     request->done = std::move(done);
-    request->reply_context = home != nullptr ? home : &connection->context();
-    request->started = now;
-    request->deadline = now + options_.timeout;
+    dispatch(std::move(request), *connection, home, now);
+  }
 
-    if (&connection->context() == home) {
-      connection->send(request.release());
+  // RedisCallSender: a ban or block call, on the same connections as decisions. It is not
+  // counted among the decisions' outcomes, but its failures and successes move the circuit
+  // breaker like theirs.
+  void send(std::unique_ptr<RedisCall> call) override {
+    const auto now = SteadyClock::now();
+    if (!breaker_.try_acquire(now)) {
+      std::move(*call).complete(false);
       return;
     }
-    asio::post(connection->context(),
-               [weak = std::weak_ptr<RedisConnection>(connection->shared_from_this()),
-                request = std::move(request)]() mutable {
-                 if (auto target = weak.lock()) target->send(request.release());
-               });
+
+    asio::io_context* home = home_context();
+    RedisConnection* connection =
+        cluster_ ? cluster_->pick(redis_cluster_slot(call->command().keys.front()), home)
+                 : pick_connection(home);
+    if (connection == nullptr) {
+      if (cluster_) cluster_->note_failure();
+      breaker_.record_failure(now);
+      std::move(*call).complete(false);
+      return;
+    }
+
+    auto request = std::make_unique<RedisRequest>();
+    request->call = std::move(call);
+    dispatch(std::move(request), *connection, home, now);
   }
 
   // RedisRequestSink: on the connection's thread.
@@ -209,6 +225,10 @@ class RedisStore::Impl final : public RedisRequestSink {
     }
 
     const auto now = SteadyClock::now();
+    if (request.call) {
+      finish_call(request, outcome, reply, now);
+      return;
+    }
     if (metrics_ != nullptr && outcome != RedisOutcome::kLost) {
       metrics_->latency.observe(now - request.started);
     }
@@ -227,7 +247,7 @@ class RedisStore::Impl final : public RedisRequestSink {
           breaker_.record_success();
         }
         count(Result::kError);
-        log_bad_reply(*reply);
+        log_bad_reply(*reply, /*decision=*/true);
         break;
       case RedisOutcome::kTimeout:
         breaker_.record_failure(now);
@@ -246,7 +266,7 @@ class RedisStore::Impl final : public RedisRequestSink {
     }
   }
 
-  Store& local() { return local_; }
+  RedisProtection& protection() { return protection_; }
 
   RedisStoreStats stats() const {
     RedisStoreStats s;
@@ -263,6 +283,50 @@ class RedisStore::Impl final : public RedisRequestSink {
   const RedisStoreOptions& options() const { return options_; }
 
  private:
+  // Sends `request` on `connection`, from this thread when it runs the connection's context;
+  // the answer comes back to `home` (the caller's context) when there is one.
+  void dispatch(std::unique_ptr<RedisRequest> request, RedisConnection& connection,
+                asio::io_context* home, SteadyClock::time_point now) {
+    request->reply_context = home != nullptr ? home : &connection.context();
+    request->started = now;
+    request->deadline = now + options_.timeout;
+
+    if (&connection.context() == home) {
+      connection.send(request.release());
+      return;
+    }
+    asio::post(connection.context(),
+               [weak = std::weak_ptr<RedisConnection>(connection.shared_from_this()),
+                request = std::move(request)]() mutable {
+                 if (auto target = weak.lock()) target->send(request.release());
+               });
+  }
+
+  // A call's outcome: the breaker learns from it as from a decision's, and the call completes
+  // on the caller's context, answered only when Redis gave a reply the call could read.
+  void finish_call(RedisRequest& request, RedisOutcome outcome, const ParsedReply* reply,
+                   SteadyClock::time_point now) {
+    bool answered = false;
+    switch (outcome) {
+      case RedisOutcome::kReply:
+        answered = reply->kind == RedisReplyKind::kAnswer;
+        if (reply->kind == RedisReplyKind::kUnavailable) {
+          breaker_.record_failure(now);
+        } else {
+          breaker_.record_success();
+        }
+        if (!answered) log_bad_reply(*reply, /*decision=*/false);
+        break;
+      case RedisOutcome::kTimeout:
+      case RedisOutcome::kLost:
+        breaker_.record_failure(now);
+        break;
+    }
+    asio::post(*request.reply_context, [call = std::move(request.call), answered]() mutable {
+      std::move(*call).complete(answered);
+    });
+  }
+
   asio::io_context* home_context() const {
     for (asio::io_context* context : contexts_) {
       if (context->get_executor().running_in_this_thread()) return context;
@@ -381,7 +445,8 @@ class RedisStore::Impl final : public RedisRequestSink {
     }
   }
 
-  void log_bad_reply(const ParsedReply& reply) {
+  // `decision`: the reply was to a decision, else to a ban or block call.
+  void log_bad_reply(const ParsedReply& reply, bool decision) {
     suppressed_.fetch_add(1, std::memory_order_relaxed);
     const auto now = SteadyClock::now().time_since_epoch().count();
     auto last = last_error_log_.load(std::memory_order_relaxed);
@@ -389,11 +454,11 @@ class RedisStore::Impl final : public RedisRequestSink {
         std::chrono::duration_cast<SteadyClock::duration>(kErrorLogInterval).count();
     if (last != 0 && now - last < interval) return;
     if (!last_error_log_.compare_exchange_strong(last, now, std::memory_order_relaxed)) return;
-    spdlog::warn(
-        "redis store: unusable reply {:?}; decided by on_error '{}' ({} such replies "
-        "in the last {}s)",
-        reply.detail, policy_name(options_.on_error),
-        suppressed_.exchange(0, std::memory_order_relaxed), kErrorLogInterval.count());
+    spdlog::warn("redis store: unusable reply {:?}; {} '{}' ({} such replies in the last {}s)",
+                 reply.detail,
+                 decision ? "decided by on_error" : "ban or block operation failed, on_error",
+                 policy_name(options_.on_error), suppressed_.exchange(0, std::memory_order_relaxed),
+                 kErrorLogInterval.count());
   }
 
   std::unique_ptr<OwnedIo> owned_;  // outlives the connections that run on it
@@ -416,6 +481,11 @@ class RedisStore::Impl final : public RedisRequestSink {
   std::vector<std::size_t> all_;
   std::atomic<std::size_t> next_{0};
   std::unique_ptr<RedisClusterRouter> cluster_;  // set for a redis-cluster:// url
+
+  // Bans and blocks: their answers are durations on Redis's clock, turned into Instants on
+  // this one (the wall clock, as everywhere in weir outside tests).
+  SystemClock clock_;
+  RedisProtection protection_;
 };
 
 RedisStore::RedisStore(std::vector<asio::io_context*> contexts, RedisStoreOptions options,
@@ -446,38 +516,38 @@ void RedisStore::decide_at(const RateKey& key, const Limit& limit, Instant at, C
 }
 
 bool RedisStore::supports_protection() const {
-  return impl_->local().supports_protection();
+  return true;
 }
 
 void RedisStore::check_ban(const IpAddress& client, BanCallback done) {
-  impl_->local().check_ban(client, std::move(done));
+  impl_->protection().check_ban(client, std::move(done));
 }
 
 void RedisStore::record_rejection(const IpAddress& client, const BanPolicy& policy,
                                   BanCallback done) {
-  impl_->local().record_rejection(client, policy, std::move(done));
+  impl_->protection().record_rejection(client, policy, std::move(done));
 }
 
 void RedisStore::list_bans(std::size_t max,
                            absl::AnyInvocable<void(std::optional<BanList>) &&> done) {
-  impl_->local().list_bans(max, std::move(done));
+  impl_->protection().list_bans(max, std::move(done));
 }
 
 void RedisStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
-  impl_->local().lift_ban(client, std::move(done));
+  impl_->protection().lift_ban(client, std::move(done));
 }
 
 void RedisStore::put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done) {
-  impl_->local().put_block(block, std::move(done));
+  impl_->protection().put_block(block, std::move(done));
 }
 
 void RedisStore::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
-  impl_->local().remove_block(network, std::move(done));
+  impl_->protection().remove_block(network, std::move(done));
 }
 
 void RedisStore::list_blocks(
     absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) {
-  impl_->local().list_blocks(std::move(done));
+  impl_->protection().list_blocks(std::move(done));
 }
 
 RedisStoreStats RedisStore::stats() const {

@@ -1,11 +1,12 @@
 // weir::RedisStore: rate-limit state in Redis, so several weir instances enforce one limit.
 //
 // Each decision is one atomic Lua script on the server (EVALSHA), timed by the server's clock,
-// so instances whose clocks disagree still count against one timeline. Requests are pipelined
-// over a few non-blocking connections driven by Asio io_contexts (the server's, or the
-// store's own); no weir thread ever waits for Redis. When Redis cannot answer in time, the failure
-// policy decides (allow, deny, or a local MemoryStore enforcing each instance's share), and a
-// circuit breaker keeps a dead Redis from costing a timeout per request.
+// so instances whose clocks disagree still count against one timeline. Bans and dynamic
+// blocks live there too, so a client banned or blocked through one instance is refused by all.
+// Requests are pipelined over a few non-blocking connections driven by Asio io_contexts (the
+// server's, or the store's own); no weir thread ever waits for Redis. When Redis cannot answer in
+// time, the failure policy decides (allow, deny, or a local MemoryStore enforcing each instance's
+// share), and a circuit breaker keeps a dead Redis from costing a timeout per request.
 //
 //   std::vector<boost::asio::io_context*> contexts = ...;   // one per server thread
 //   weir::MemoryStore local(clock);                         // used under on_error: local
@@ -92,10 +93,11 @@ class RedisStore final : public Store {
   // expire them by its own clock, not by `at`), so never use it for production traffic.
   void decide_at(const RateKey& key, const Limit& limit, Instant at, Callback done);
 
-  // Bans and dynamic blocks. Not yet shared through Redis: they are kept by the embedded store
-  // passed as `local`, so each weir instance bans and blocks on its own (the admin API must be
-  // called on every instance). Sharing them needs scripts of their own, keyed per client with
-  // a TTL, in the same style as the rate-limit scripts.
+  // Bans and dynamic blocks, kept in Redis so that every instance sharing it bans and blocks
+  // the same clients (see RedisProtection for the keys, the local cache of bans, and what
+  // happens while Redis cannot answer). Callbacks run as decide()'s do: on the caller's
+  // io_context, or inline when Redis is not asked (circuit breaker open, no connection, or
+  // check_ban of a client whose ban this process has just seen).
   bool supports_protection() const override;
   void check_ban(const IpAddress& client, BanCallback done) override;
   void record_rejection(const IpAddress& client, const BanPolicy& policy,

@@ -10,7 +10,8 @@
 //                                       asking Redis: circuit breaker open)
 //   weir_store_latency_seconds          from decide() to Redis's answer or the timeout
 //   weir_store_fallback_active          1 while the circuit breaker is open, else 0
-//   weir_store_round_trips_total        writes of pipelined commands to Redis; divided by
+//   weir_store_round_trips_total        writes of pipelined commands to Redis (decisions, and
+//                                       ban and block calls); divided by
 //                                       weir_store_requests_total it is round trips per request
 #pragma once
 

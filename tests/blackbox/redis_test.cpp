@@ -6,11 +6,14 @@
 #include <thread>
 
 #include "support/http_client.hpp"
+#include "support/protection_helpers.hpp"
 #include "support/redis_server.hpp"
 #include "support/weir_process.hpp"
 
 namespace weir::test {
 namespace {
+
+using namespace std::chrono_literals;
 
 std::string redis_config(const testing::RedisServer& redis, std::string_view on_error, int requests,
                          std::string_view extra = "") {
@@ -108,7 +111,7 @@ TEST(RedisBlackBox, UnreachableRedisAtStartUpIsNotACrash) {
   EXPECT_EQ(weir.stop(), 0);
 }
 
-TEST(RedisBlackBox, BansWorkWithTheRedisStoreOnEachInstance) {
+TEST(RedisBlackBox, BansWorkWithTheRedisStore) {
   testing::RedisServer redis;
   WeirProcess weir(
       redis_config(redis, "deny", 2, "ban: { after: 2, within: 60s, duration: 1m }\n"));
@@ -118,6 +121,77 @@ TEST(RedisBlackBox, BansWorkWithTheRedisStoreOnEachInstance) {
   // Two admitted, two rejected (the second starts the ban), then banned.
   EXPECT_EQ(statuses, (std::vector<int>{200, 200, 429, 429, 403}));
   EXPECT_EQ(weir.stop(), 0);
+}
+
+// Clients are told apart by X-Forwarded-For from the loopback proxy; the admin API is on.
+const std::string kToken = "redis-admin-token-0123456789";
+const std::string kShared = R"(client_ip: { trusted_proxies: ["127.0.0.0/8"] }
+admin: { token: "redis-admin-token-0123456789" }
+ban: { after: 2, within: 60s, duration: 1m }
+)";
+
+int status_for(const WeirProcess& weir, const std::string& client) {
+  auto reply =
+      http_exchange(weir.port(), get_request("/api/data", "X-Forwarded-For: " + client + "\r\n"));
+  return reply ? reply->status : -1;
+}
+
+TEST(RedisBlackBox, ABanStartedThroughOneInstanceIsEnforcedByTheOther) {
+  testing::RedisServer redis;
+  WeirProcess a(redis_config(redis, "deny", 2, kShared));
+  WeirProcess b(redis_config(redis, "deny", 2, kShared));
+
+  std::vector<int> statuses;
+  for (int i = 0; i < 4; ++i)
+    statuses.push_back(status_for(a, "203.0.113.7"));
+  ASSERT_EQ(statuses, (std::vector<int>{200, 200, 429, 429}));  // the second 429 bans
+
+  auto refused =
+      http_exchange(b.port(), get_request("/api/data", "X-Forwarded-For: 203.0.113.7\r\n"));
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(refused->status, 403);
+  EXPECT_NE(refused->body.find("banned"), std::string::npos) << refused->body;
+  EXPECT_EQ(status_for(b, "203.0.113.8"), 200);
+
+  auto listed = admin_request(b.metrics_port(), "GET", "/admin/bans", kToken);
+  ASSERT_TRUE(listed);
+  EXPECT_NE(listed->body.find("\"total\":1"), std::string::npos) << listed->body;
+  EXPECT_NE(listed->body.find("203.0.113.7"), std::string::npos) << listed->body;
+  EXPECT_TRUE(eventually([&] { return scrape(b.metrics_port(), "weir_bans_active") == 1; }));
+
+  // Lifted through b: a lets the client reach its limit again (429, not 403) within a second
+  // or so, the time it may trust the ban it has seen.
+  auto lifted = admin_request(b.metrics_port(), "DELETE", "/admin/bans/203.0.113.7", kToken);
+  ASSERT_TRUE(lifted);
+  EXPECT_EQ(lifted->status, 200) << lifted->body;
+  EXPECT_EQ(status_for(b, "203.0.113.7"), 429);
+  EXPECT_TRUE(eventually([&] { return status_for(a, "203.0.113.7") == 429; }, 3s));
+}
+
+TEST(RedisBlackBox, ABlockPutThroughOneInstanceIsEnforcedByTheOther) {
+  testing::RedisServer redis;
+  WeirProcess a(redis_config(redis, "deny", 1000, kShared));
+  WeirProcess b(redis_config(redis, "deny", 1000, kShared));
+  ASSERT_EQ(status_for(b, "198.51.100.9"), 200);
+
+  auto put = admin_request(a.metrics_port(), "PUT", "/admin/blocks/198.51.100.0%2F24", kToken);
+  ASSERT_TRUE(put);
+  ASSERT_EQ(put->status, 200) << put->body;
+  EXPECT_EQ(status_for(a, "198.51.100.9"), 403);  // at once where it was put
+
+  // b reads the blocks once a second.
+  EXPECT_TRUE(eventually([&] { return status_for(b, "198.51.100.9") == 403; }, 3s));
+  EXPECT_EQ(status_for(b, "203.0.113.1"), 200);
+  EXPECT_EQ(scrape(b.metrics_port(), "weir_dynamic_blocks"), 1);
+
+  auto removed =
+      admin_request(b.metrics_port(), "DELETE", "/admin/blocks/198.51.100.0%2F24", kToken);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, 200) << removed->body;
+  EXPECT_EQ(status_for(b, "198.51.100.9"), 200);
+  EXPECT_TRUE(eventually([&] { return status_for(a, "198.51.100.9") == 200; }, 3s));
+  EXPECT_EQ(a.stop(), 0);
+  EXPECT_EQ(b.stop(), 0);
 }
 
 }  // namespace

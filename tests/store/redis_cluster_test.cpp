@@ -1,5 +1,5 @@
 // The Redis store against a real Redis Cluster (three masters, one replica each): routing by
-// slot, limits shared by two instances, slots that move, and a master that dies.
+// slot, limits, bans and blocks shared by two instances, slots that move, and a master that dies.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -26,6 +26,7 @@ namespace weir {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::call_on;
 using testing::decide_on;
 using testing::IoThreads;
 using testing::RedisCluster;
@@ -163,6 +164,50 @@ TEST(RedisCluster, TwoInstancesShareExactLimits) {
   for (std::uint32_t n = 0; n < kClients; ++n)
     masters.insert(cluster.master_of(slot_of(client(2, n), Algorithm::kSlidingLog)));
   EXPECT_EQ(masters.size(), 3u) << "the clients should cover every master";
+}
+
+TEST(RedisCluster, BansAndBlocksAreSharedWhereverTheirKeysLive) {
+  RedisCluster cluster;
+  const RedisStoreOptions options = options_for(cluster);
+  Instance a(options, 1);
+  Instance b(options, 1);
+  const BanPolicy policy{.after = 2, .within = 60s, .duration = 10min, .max_duration = 1h};
+
+  // Each client's ban key sits on the master of its own slot; the index on another.
+  constexpr std::uint32_t kClients = 12;
+  std::set<int> masters;
+  for (std::uint32_t n = 0; n < kClients; ++n) {
+    const IpAddress ip = client(0, n).client;
+    EXPECT_FALSE(call_on<std::optional<Instant>>(
+        a.io[0], [&](auto done) { a.store.record_rejection(ip, policy, done); }));
+    EXPECT_TRUE(call_on<std::optional<Instant>>(
+        b.io[0], [&](auto done) { b.store.record_rejection(ip, policy, done); }));
+    masters.insert(cluster.master_of(redis_cluster_slot("{" + ip.to_string() + "}")));
+  }
+  EXPECT_EQ(masters.size(), 3u) << "the clients should cover every master";
+
+  for (std::uint32_t n = 0; n < kClients; ++n) {
+    const IpAddress ip = client(0, n).client;
+    EXPECT_TRUE(call_on<std::optional<Instant>>(a.io[0], [&](auto done) {
+      a.store.check_ban(ip, done);
+    })) << ip.to_string();
+  }
+  const auto bans =
+      call_on<std::optional<BanList>>(a.io[0], [&](auto done) { a.store.list_bans(5, done); });
+  ASSERT_TRUE(bans);
+  EXPECT_EQ(bans->total, kClients);
+  EXPECT_EQ(bans->bans.size(), 5u);
+
+  const Cidr network = *Cidr::parse("198.51.100.0/24");
+  ASSERT_TRUE(call_on<bool>(b.io[0], [&](auto done) {
+    b.store.put_block({network, std::nullopt}, done);
+  }));
+  const auto blocks = call_on<std::optional<std::vector<DynamicBlock>>>(
+      a.io[0], [&](auto done) { a.store.list_blocks(done); });
+  ASSERT_TRUE(blocks);
+  ASSERT_EQ(blocks->size(), 1u);
+  EXPECT_EQ((*blocks)[0].network, network);
+  EXPECT_EQ(a.store.stats().errors + b.store.stats().errors, 0u);
 }
 
 TEST(RedisCluster, FollowsAskAndMovedWhileASlotMigrates) {

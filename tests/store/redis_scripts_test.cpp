@@ -3,57 +3,20 @@
 #include <gtest/gtest.h>
 #include <hiredis/hiredis.h>
 
-#include <cstring>
 #include <string>
 #include <vector>
+
+#include "support/fake_redis_reply.hpp"
 
 namespace weir {
 namespace {
 
 using namespace std::chrono_literals;
+using testing::FakeReply;
 
 RateKey key_for(std::uint32_t rule, const char* ip) {
   return RateKey{rule, *IpAddress::parse(ip)};
 }
-
-// A reply built by hand, as hiredis would hand it over.
-class FakeReply {
- public:
-  static FakeReply integers(std::vector<long long> values) {
-    FakeReply r;
-    r.reply_.type = REDIS_REPLY_ARRAY;
-    for (long long v : values) {
-      redisReply element{};
-      element.type = REDIS_REPLY_INTEGER;
-      element.integer = v;
-      r.elements_.push_back(element);
-    }
-    r.fix();
-    return r;
-  }
-  static FakeReply error(std::string text) {
-    FakeReply r;
-    r.text_ = std::move(text);
-    r.reply_.type = REDIS_REPLY_ERROR;
-    r.fix();
-    return r;
-  }
-  const redisReply* get() { return &reply_; }
-
- private:
-  void fix() {
-    for (auto& e : elements_)
-      pointers_.push_back(&e);
-    reply_.elements = elements_.size();
-    reply_.element = pointers_.data();
-    reply_.str = text_.data();
-    reply_.len = text_.size();
-  }
-  redisReply reply_{};
-  std::vector<redisReply> elements_;
-  std::vector<redisReply*> pointers_;
-  std::string text_;
-};
 
 Limit limit_of(std::uint32_t requests) {
   return Limit{.algorithm = Algorithm::kSlidingLog, .requests = requests, .window = 10s};

@@ -1,5 +1,5 @@
 // Test helpers around weir::RedisStore: io_contexts each run by a thread, as in the server, and
-// a blocking decide for tests that want one answer at a time.
+// a blocking decide (and any other store call) for tests that want one answer at a time.
 //
 //   weir::testing::IoThreads io(2);
 //   weir::RedisStore store(io.contexts(), options, local);
@@ -81,6 +81,28 @@ inline std::optional<StoreResult> decide_on(boost::asio::io_context& context, Re
     }
   });
   if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) return std::nullopt;
+  return future.get();
+}
+
+// Runs `start(done)` on a thread running `context` and waits for the value given to `done`,
+// for the store's callback operations (bans, blocks):
+//
+//   auto until = call_on<std::optional<Instant>>(io[0], [&](auto done) {
+//     store.check_ban(client, std::move(done));
+//   });
+//
+// A value that has not come within five seconds (a hang) fails the test; T{} is returned.
+template <typename T, typename Start>
+T call_on(boost::asio::io_context& context, Start start) {
+  auto promise = std::make_shared<std::promise<T>>();
+  std::future<T> future = promise->get_future();
+  boost::asio::post(context, [start = std::move(start), promise]() mutable {
+    start([promise](T value) { promise->set_value(std::move(value)); });
+  });
+  if (future.wait_for(std::chrono::seconds(5)) != std::future_status::ready) {
+    ADD_FAILURE() << "no answer within five seconds";
+    return T{};
+  }
   return future.get();
 }
 
