@@ -72,10 +72,10 @@ class MemoryStore final : public Store {
                         BanCallback done) override;
   void list_bans(std::size_t max,
                  absl::AnyInvocable<void(std::optional<BanList>) &&> done) override;
-  void lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) override;
+  void lift_ban(const IpAddress& client, ChangeCallback done) override;
   // Refuses (done(false)) a new network when kMaxDynamicBlocks are held.
   void put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done) override;
-  void remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) override;
+  void remove_block(const Cidr& network, ChangeCallback done) override;
   void list_blocks(
       absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) override;
 

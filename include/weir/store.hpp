@@ -54,7 +54,7 @@ class Store {
   virtual std::size_t size() const = 0;
 
   // True when the store keeps bans and dynamic blocks. When false the operations below answer
-  // "not banned", start no ban, and report every change as failed.
+  // "not banned", start no ban, and answer every change with nullopt.
   virtual bool supports_protection() const { return false; }
 
   // ---- Bans (weir/ban_policy.hpp). `client` is the client key (Limiter's key_of). A remote
@@ -72,9 +72,13 @@ class Store {
   // store cannot answer.
   virtual void list_bans(std::size_t max, absl::AnyInvocable<void(std::optional<BanList>) &&> done);
 
+  // The answer to a change: true when it was made, false when there was nothing to change,
+  // nullopt when the store could not answer (the change may or may not have been made).
+  using ChangeCallback = absl::AnyInvocable<void(std::optional<bool>) &&>;
+
   // Ends `client`'s ban and forgets its strikes and past bans. done(true) when a ban was in
   // force.
-  virtual void lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done);
+  virtual void lift_ban(const IpAddress& client, ChangeCallback done);
 
   // ---- Dynamic blocks (weir/dynamic_block.hpp): networks refused until removed or expired.
   // Servers read them with list_blocks() periodically and match locally, so matching costs
@@ -84,7 +88,7 @@ class Store {
   virtual void put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done);
 
   // done(true) when the network was blocked (and now is not).
-  virtual void remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done);
+  virtual void remove_block(const Cidr& network, ChangeCallback done);
 
   // done(the blocks not expired at the store's time), nullopt when the store cannot answer.
   virtual void list_blocks(
@@ -101,14 +105,14 @@ inline void Store::list_bans(std::size_t,
                              absl::AnyInvocable<void(std::optional<BanList>) &&> done) {
   std::move(done)(std::nullopt);
 }
-inline void Store::lift_ban(const IpAddress&, absl::AnyInvocable<void(bool) &&> done) {
-  std::move(done)(false);
+inline void Store::lift_ban(const IpAddress&, ChangeCallback done) {
+  std::move(done)(std::nullopt);
 }
 inline void Store::put_block(const DynamicBlock&, absl::AnyInvocable<void(bool) &&> done) {
   std::move(done)(false);
 }
-inline void Store::remove_block(const Cidr&, absl::AnyInvocable<void(bool) &&> done) {
-  std::move(done)(false);
+inline void Store::remove_block(const Cidr&, ChangeCallback done) {
+  std::move(done)(std::nullopt);
 }
 inline void Store::list_blocks(
     absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done) {

@@ -201,10 +201,11 @@ boost::asio::awaitable<AdminReply> AdminApi::blocks(bhttp::verb method, std::str
     co_return reply(200, block_json(block));
   }
   if (method == bhttp::verb::delete_) {
-    const bool removed = co_await store_call<bool>(
+    const std::optional<bool> removed = co_await store_call<std::optional<bool>>(
         [this, &network](auto done) { store_.remove_block(*network, std::move(done)); });
     co_await refresh_blocks();
-    if (!removed) co_return error(404, "not blocked");
+    if (!removed) co_return error(503, "store unavailable: the block may still be in force");
+    if (!*removed) co_return error(404, "not blocked");
     spdlog::info("admin: unblocked \"{}\"", network->to_string());
     co_return reply(200, Json{{"cidr", network->to_string()}, {"removed", true}});
   }
@@ -237,9 +238,10 @@ boost::asio::awaitable<AdminReply> AdminApi::bans(bhttp::verb method, std::strin
   if (!ip) co_return error(400, "not an IP address");
   // Bans are kept per client key: an IPv6 client's whole prefix.
   const IpAddress key = rt.limiter.resolver().key_of(*ip);
-  const bool lifted =
-      co_await store_call<bool>([this, &key](auto done) { store_.lift_ban(key, std::move(done)); });
-  if (!lifted) co_return error(404, "not banned");
+  const std::optional<bool> lifted = co_await store_call<std::optional<bool>>(
+      [this, &key](auto done) { store_.lift_ban(key, std::move(done)); });
+  if (!lifted) co_return error(503, "store unavailable: the ban may still be in force");
+  if (!*lifted) co_return error(404, "not banned");
   spdlog::info("admin: lifted the ban of \"{}\"", key.to_string());
   co_return reply(200, Json{{"client", key.to_string()}, {"lifted", true}});
 }

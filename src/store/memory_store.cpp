@@ -476,7 +476,7 @@ void MemoryStore::list_bans(std::size_t max,
   std::move(done)(std::move(all));
 }
 
-void MemoryStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
+void MemoryStore::lift_ban(const IpAddress& client, ChangeCallback done) {
   bool known;
   {
     BanShard& shard = ban_shard_for(client);
@@ -501,7 +501,7 @@ void MemoryStore::put_block(const DynamicBlock& block, absl::AnyInvocable<void(b
   std::move(done)(stored);
 }
 
-void MemoryStore::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
+void MemoryStore::remove_block(const Cidr& network, ChangeCallback done) {
   bool removed;
   {
     absl::MutexLock lock(&blocks_->mu);

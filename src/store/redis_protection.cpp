@@ -94,7 +94,7 @@ void RedisProtection::list_bans(std::size_t max,
       }));
 }
 
-void RedisProtection::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
+void RedisProtection::lift_ban(const IpAddress& client, Store::ChangeCallback done) {
   // Lifted here at once; other instances may enforce their cached answer up to a second more.
   cache_.forget(client);
   sender_.send(make_redis_call<bool>(
@@ -104,7 +104,7 @@ void RedisProtection::lift_ban(const IpAddress& client, absl::AnyInvocable<void(
           if (local_fallback()) {
             local_.lift_ban(client, std::move(done));
           } else {
-            std::move(done)(false);
+            std::move(done)(std::nullopt);
           }
           return;
         }
@@ -128,11 +128,10 @@ void RedisProtection::put_block(const DynamicBlock& block, absl::AnyInvocable<vo
       }));
 }
 
-void RedisProtection::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
-  sender_.send(make_redis_call<bool>(block_remove_command(options_.key_prefix, network), read_flag,
-                                     [done = std::move(done)](std::optional<bool> removed) mutable {
-                                       std::move(done)(removed.value_or(false));
-                                     }));
+void RedisProtection::remove_block(const Cidr& network, Store::ChangeCallback done) {
+  sender_.send(make_redis_call<bool>(
+      block_remove_command(options_.key_prefix, network), read_flag,
+      [done = std::move(done)](std::optional<bool> removed) mutable { std::move(done)(removed); }));
 }
 
 void RedisProtection::list_blocks(

@@ -54,9 +54,9 @@ class RedisProtection {
   void check_ban(const IpAddress& client, Store::BanCallback done);
   void record_rejection(const IpAddress& client, const BanPolicy& policy, Store::BanCallback done);
   void list_bans(std::size_t max, absl::AnyInvocable<void(std::optional<BanList>) &&> done);
-  void lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done);
+  void lift_ban(const IpAddress& client, Store::ChangeCallback done);
   void put_block(const DynamicBlock& block, absl::AnyInvocable<void(bool) &&> done);
-  void remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done);
+  void remove_block(const Cidr& network, Store::ChangeCallback done);
   void list_blocks(absl::AnyInvocable<void(std::optional<std::vector<DynamicBlock>>) &&> done);
 
  private:

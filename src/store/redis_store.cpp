@@ -533,7 +533,7 @@ void RedisStore::list_bans(std::size_t max,
   impl_->protection().list_bans(max, std::move(done));
 }
 
-void RedisStore::lift_ban(const IpAddress& client, absl::AnyInvocable<void(bool) &&> done) {
+void RedisStore::lift_ban(const IpAddress& client, ChangeCallback done) {
   impl_->protection().lift_ban(client, std::move(done));
 }
 
@@ -541,7 +541,7 @@ void RedisStore::put_block(const DynamicBlock& block, absl::AnyInvocable<void(bo
   impl_->protection().put_block(block, std::move(done));
 }
 
-void RedisStore::remove_block(const Cidr& network, absl::AnyInvocable<void(bool) &&> done) {
+void RedisStore::remove_block(const Cidr& network, ChangeCallback done) {
   impl_->protection().remove_block(network, std::move(done));
 }
 

@@ -194,5 +194,27 @@ TEST(RedisBlackBox, ABlockPutThroughOneInstanceIsEnforcedByTheOther) {
   EXPECT_EQ(b.stop(), 0);
 }
 
+TEST(RedisBlackBox, AdminChangesWhileRedisIsDownAnswerUnavailableNotNotFound) {
+  testing::RedisServer redis;
+  WeirProcess weir(redis_config(redis, "deny", 1000, kShared));
+  auto put = admin_request(weir.metrics_port(), "PUT", "/admin/blocks/198.51.100.0%2F24", kToken);
+  ASSERT_TRUE(put);
+  ASSERT_EQ(put->status, 200) << put->body;
+  redis.stop();
+
+  // The block is still in Redis, and no ban could be checked: "not found" would be untrue.
+  auto removed =
+      admin_request(weir.metrics_port(), "DELETE", "/admin/blocks/198.51.100.0%2F24", kToken);
+  ASSERT_TRUE(removed);
+  EXPECT_EQ(removed->status, 503) << removed->body;
+  auto lifted = admin_request(weir.metrics_port(), "DELETE", "/admin/bans/203.0.113.7", kToken);
+  ASSERT_TRUE(lifted);
+  EXPECT_EQ(lifted->status, 503) << lifted->body;
+  auto again = admin_request(weir.metrics_port(), "PUT", "/admin/blocks/10.0.0.0%2F8", kToken);
+  ASSERT_TRUE(again);
+  EXPECT_EQ(again->status, 503) << again->body;
+  EXPECT_EQ(weir.stop(), 0);
+}
+
 }  // namespace
 }  // namespace weir::test

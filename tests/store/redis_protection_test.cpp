@@ -74,14 +74,16 @@ struct Instance {
   std::optional<BanList> bans(std::size_t max) {
     return call_on<std::optional<BanList>>(io[0], [&](auto done) { store.list_bans(max, done); });
   }
-  bool lift(const IpAddress& client) {
-    return call_on<bool>(io[0], [&](auto done) { store.lift_ban(client, done); });
+  // The change's answer: nullopt when the store could not give one.
+  std::optional<bool> lift(const IpAddress& client) {
+    return call_on<std::optional<bool>>(io[0], [&](auto done) { store.lift_ban(client, done); });
   }
   bool put(const DynamicBlock& block) {
     return call_on<bool>(io[0], [&](auto done) { store.put_block(block, done); });
   }
-  bool remove(const Cidr& network) {
-    return call_on<bool>(io[0], [&](auto done) { store.remove_block(network, done); });
+  std::optional<bool> remove(const Cidr& network) {
+    return call_on<std::optional<bool>>(io[0],
+                                        [&](auto done) { store.remove_block(network, done); });
   }
   std::optional<std::vector<DynamicBlock>> blocks() {
     return call_on<std::optional<std::vector<DynamicBlock>>>(
@@ -239,11 +241,11 @@ TEST_F(RedisBans, LiftEndsTheBanAndForgetsTheHistory) {
   ASSERT_TRUE(weir_.reject(client, policy));
   ASSERT_TRUE(weir_.check(client));  // now remembered by this instance too
 
-  EXPECT_TRUE(weir_.lift(client));
+  EXPECT_EQ(weir_.lift(client), true);
   EXPECT_FALSE(weir_.check(client));
   EXPECT_EQ(weir_.bans(10)->total, 0u);
-  EXPECT_FALSE(weir_.lift(client));
-  EXPECT_FALSE(weir_.lift(ip("192.0.2.31")));
+  EXPECT_EQ(weir_.lift(client), false);
+  EXPECT_EQ(weir_.lift(ip("192.0.2.31")), false);
 
   // A new offence is a first one again.
   ASSERT_TRUE(weir_.reject(client, policy));
@@ -292,9 +294,9 @@ TEST_F(RedisBans, BlocksArePutReplacedListedAndRemoved) {
   ASSERT_TRUE(blocks && blocks->size() == 2u);
   EXPECT_FALSE((*blocks)[0].expires);
 
-  EXPECT_TRUE(weir_.remove(cidr("198.51.100.0/24")));
-  EXPECT_FALSE(weir_.remove(cidr("198.51.100.0/24")));
-  EXPECT_FALSE(weir_.remove(cidr("203.0.113.0/24")));
+  EXPECT_EQ(weir_.remove(cidr("198.51.100.0/24")), true);
+  EXPECT_EQ(weir_.remove(cidr("198.51.100.0/24")), false);
+  EXPECT_EQ(weir_.remove(cidr("203.0.113.0/24")), false);
   blocks = weir_.blocks();
   ASSERT_TRUE(blocks);
   ASSERT_EQ(blocks->size(), 1u);
@@ -306,7 +308,7 @@ TEST_F(RedisBans, ExpiredBlocksAreNeitherListedNorKept) {
   ASSERT_EQ(weir_.blocks()->size(), 1u);
   ASSERT_TRUE(wait_until([&] { return weir_.blocks()->empty(); }, 2s));
   EXPECT_EQ(redis_.command({"HLEN", "weir:blocks"}).integer, 0);
-  EXPECT_FALSE(weir_.remove(cidr("203.0.113.0/24")));
+  EXPECT_EQ(weir_.remove(cidr("203.0.113.0/24")), false);
 }
 
 TEST_F(RedisBans, ScriptsLostByTheServerAreSentAgain) {
@@ -335,7 +337,7 @@ TEST(RedisBansShared, TwoInstancesSeeEachOthersBansAndBlocks) {
 
   // Lifted through b: a, which remembers the ban, lets go within a second.
   ASSERT_TRUE(a.check(client));
-  EXPECT_TRUE(b.lift(client));
+  EXPECT_EQ(b.lift(client), true);
   EXPECT_FALSE(b.check(client));
   EXPECT_TRUE(wait_until([&] { return !a.check(client); }, 1500ms));
 
@@ -344,7 +346,7 @@ TEST(RedisBansShared, TwoInstancesSeeEachOthersBansAndBlocks) {
   ASSERT_TRUE(seen);
   ASSERT_EQ(seen->size(), 1u);
   EXPECT_EQ((*seen)[0].network, cidr("198.51.100.0/24"));
-  EXPECT_TRUE(b.remove(cidr("198.51.100.0/24")));
+  EXPECT_EQ(b.remove(cidr("198.51.100.0/24")), true);
   EXPECT_TRUE(a.blocks()->empty());
 }
 
@@ -376,10 +378,10 @@ TEST(RedisBansFailure, WithRedisGoneBansFailOpenAndBlocksAreUnknown) {
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
   EXPECT_FALSE(weir.reject(ip("192.0.2.60"), policy));
   EXPECT_FALSE(weir.bans(10));
-  EXPECT_FALSE(weir.lift(ip("192.0.2.60")));
+  EXPECT_EQ(weir.lift(ip("192.0.2.60")), std::nullopt);  // unknown, not "not banned"
   EXPECT_FALSE(weir.blocks());
   EXPECT_FALSE(weir.put({cidr("10.0.0.0/8"), std::nullopt}));
-  EXPECT_FALSE(weir.remove(cidr("10.0.0.0/8")));
+  EXPECT_EQ(weir.remove(cidr("10.0.0.0/8")), std::nullopt);
   // The failures opened the circuit breaker, as failed decisions do.
   EXPECT_TRUE(weir.store.fallback_active());
 }
@@ -400,7 +402,7 @@ TEST(RedisBansFailure, UnderTheLocalPolicyBansFallBackToTheEmbeddedStore) {
   EXPECT_EQ(*until, weir.clock.now() + 10s);  // the embedded store's clock
   EXPECT_EQ(weir.check(client), until);
   EXPECT_EQ(weir.bans(10)->total, 1u);
-  EXPECT_TRUE(weir.lift(client));
+  EXPECT_EQ(weir.lift(client), true);
 
   // Blocks are the operator's shared state: no local stand-in.
   EXPECT_FALSE(weir.blocks());
