@@ -20,6 +20,7 @@
 #include "support/redis_cluster.hpp"
 #include "support/redis_server.hpp"
 #include "support/redis_store_harness.hpp"
+#include "support/wait_until.hpp"
 #include "weir/memory_store.hpp"
 
 namespace weir {
@@ -30,6 +31,7 @@ using testing::call_on;
 using testing::decide_on;
 using testing::IoThreads;
 using testing::RedisCluster;
+using testing::wait_until;
 
 RateKey client(std::uint32_t rule, std::uint32_t n) {
   const std::string ip = "10." + std::to_string((n >> 16) & 0xff) + "." +
@@ -71,15 +73,6 @@ struct Instance {
   MemoryStore local;
   RedisStore store;
 };
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
-}
 
 // A client whose keys live in a slot served by `master`, from client number `from` on.
 RateKey client_on(const RedisCluster& cluster, int master, Algorithm algorithm,

@@ -15,6 +15,7 @@
 #include "store/redis_store_metrics.hpp"
 #include "support/redis_server.hpp"
 #include "support/redis_store_harness.hpp"
+#include "support/wait_until.hpp"
 #include "weir/memory_store.hpp"
 
 namespace weir {
@@ -24,6 +25,7 @@ using namespace std::chrono_literals;
 using testing::decide_on;
 using testing::IoThreads;
 using testing::RedisServer;
+using testing::wait_until;
 
 RateKey client(std::uint32_t rule, const char* ip) {
   return RateKey{rule, *IpAddress::parse(ip)};
@@ -54,15 +56,6 @@ RedisStoreOptions options_for(const RedisServer& redis, RedisFailurePolicy polic
   options.on_error = policy;
   options.instances = 2;  // under kLocal each instance enforces requests / 2
   return options;
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
 }
 
 // Steady background traffic on one thread: a decision every millisecond, for distinct clients

@@ -15,6 +15,7 @@
 #include "store/redis_store.hpp"
 #include "support/redis_server.hpp"
 #include "support/redis_store_harness.hpp"
+#include "support/wait_until.hpp"
 #include "weir/memory_store.hpp"
 
 namespace weir {
@@ -24,6 +25,7 @@ using namespace std::chrono_literals;
 using testing::call_on;
 using testing::IoThreads;
 using testing::RedisServer;
+using testing::wait_until;
 
 using MaybeInstant = std::optional<Instant>;
 
@@ -46,15 +48,6 @@ RedisStoreOptions options_for(const RedisServer& redis,
   options.timeout = 500ms;  // generous: a loaded test machine must not fail by accident
   options.on_error = on_error;
   return options;
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(5ms);
-  }
-  return true;
 }
 
 // One simulated weir process: a thread, its embedded store and its Redis store, with the

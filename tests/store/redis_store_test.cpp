@@ -16,6 +16,7 @@
 
 #include "support/redis_server.hpp"
 #include "support/redis_store_harness.hpp"
+#include "support/wait_until.hpp"
 #include "weir/memory_store.hpp"
 
 namespace weir {
@@ -25,6 +26,7 @@ using namespace std::chrono_literals;
 using testing::decide_on;
 using testing::IoThreads;
 using testing::RedisServer;
+using testing::wait_until;
 
 RateKey client(std::uint32_t rule, const char* ip) {
   return RateKey{rule, *IpAddress::parse(ip)};
@@ -67,15 +69,6 @@ void fire(Instance& instance, const RateKey& key, const Limit& limit, int count,
       }
     });
   }
-}
-
-bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds limit) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(1ms);
-  }
-  return true;
 }
 
 class RedisStoreTest : public ::testing::TestWithParam<Algorithm> {
