@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstddef>
 
+#include "weir/blanks.hpp"
+
 namespace weir {
 namespace {
 
@@ -23,14 +25,6 @@ int hex_value(char c) {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
-}
-
-std::string_view trim_blanks(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
 }
 
 // Exactly four decimal parts of 0..255 separated by dots, filling the whole of `text`. A part

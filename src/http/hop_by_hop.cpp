@@ -2,6 +2,8 @@
 
 #include <boost/beast/core/string.hpp>
 
+#include "weir/blanks.hpp"
+
 namespace weir::http {
 
 namespace beast = boost::beast;
@@ -9,21 +11,13 @@ namespace bhttp = boost::beast::http;
 
 namespace {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t'))
-    text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t'))
-    text.remove_suffix(1);
-  return text;
-}
-
 // Calls `visit` with each trimmed, non-empty token of a comma-separated list until it returns
 // true; returns whether one did.
 template <typename Visit>
 bool any_token(std::string_view list, Visit visit) {
   while (!list.empty()) {
     const std::size_t comma = list.find(',');
-    const std::string_view token = trim(list.substr(0, comma));
+    const std::string_view token = trim_blanks(list.substr(0, comma));
     list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
     if (!token.empty() && visit(token)) return true;
   }
