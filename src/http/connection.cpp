@@ -16,6 +16,7 @@
 #include "http/demo_api.hpp"
 #include "http/proxy_exchange.hpp"
 #include "http/response.hpp"
+#include "http/socket_write.hpp"
 #include "weir/path.hpp"
 
 namespace weir::http {
@@ -363,18 +364,11 @@ asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_
 // asynchronous operation. Only what is left waits for the socket, under the idle deadline.
 asio::awaitable<bool> Connection::send() {
   beast::error_code ec;
-  std::size_t sent = socket_.write_some(asio::buffer(out_), ec);
-  if (ec == asio::error::would_block || ec == asio::error::try_again) {
-    ec = {};
-    sent = 0;
+  const auto response = asio::buffer(out_);
+  const std::size_t sent = write_now(socket_, response, ec);
+  if (!ec && sent < response.size()) {
+    ec = co_await write_rest(socket_, deadline_, runtime_->timeouts.idle, response, sent);
   }
-  if (ec) co_return false;
-  if (sent == out_.size()) co_return true;
-
-  deadline_.expires_after(runtime_->timeouts.idle);
-  co_await asio::async_write(socket_, asio::buffer(out_.data() + sent, out_.size() - sent),
-                             asio::redirect_error(use_awaitable, ec));
-  deadline_.expires_never();
   co_return !ec;
 }
 

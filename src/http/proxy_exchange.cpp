@@ -12,13 +12,13 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/buffers_suffix.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
 #include "http/hop_by_hop.hpp"
 #include "http/response.hpp"
+#include "http/socket_write.hpp"
 #include "http/upstream_response_parser.hpp"
 #include "metrics/server_metrics.hpp"
 
@@ -50,40 +50,6 @@ void append_number(std::string& out, std::uint64_t value, int base = 10) {
   char digits[24];
   auto [end, ec] = std::to_chars(digits, digits + sizeof digits, value, base);
   out.append(digits, end);
-}
-
-bool would_block(const beast::error_code& ec) {
-  return ec == asio::error::would_block || ec == asio::error::try_again;
-}
-
-// Writes what the socket takes now, without waiting: usually all of a head and a small body.
-// Returns the bytes written; `ec` is set only for a real error.
-template <typename Buffers>
-std::size_t write_now(tcp::socket& socket, const Buffers& buffers, beast::error_code& ec) {
-  if (asio::buffer_size(buffers) == 0) return 0;
-  const std::size_t sent = socket.write_some(buffers, ec);
-  if (!would_block(ec)) return ec ? 0 : sent;
-  ec = {};
-  return 0;
-}
-
-// Writes the rest of `buffers` after the first `sent` bytes, waiting for the socket under
-// `deadline`, `timeout` from now. The error is beast::error::timeout when the deadline passed.
-// Called only when write_now() could not finish, so a write that fits costs no coroutine:
-//   std::size_t sent = write_now(socket, buffers, ec);
-//   if (!ec && sent < asio::buffer_size(buffers)) ec = co_await write_rest(..., sent);
-template <typename Buffers>
-asio::awaitable<beast::error_code> write_rest(tcp::socket& socket, Deadline& deadline,
-                                              std::chrono::milliseconds timeout,
-                                              const Buffers& buffers, std::size_t sent) {
-  beast::buffers_suffix<Buffers> rest(buffers);
-  rest.consume(sent);
-  beast::error_code ec;
-  deadline.expires_after(timeout);
-  co_await asio::async_write(socket, rest, asio::redirect_error(use_awaitable, ec));
-  if (ec && deadline.expired()) ec = beast::error::timeout;
-  deadline.expires_never();
-  co_return ec;
 }
 
 // An upstream read or write failed: a deadline passed, the upstream spoke bad HTTP, or the
