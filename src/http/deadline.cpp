@@ -16,11 +16,11 @@ struct Deadline::State {
   static void arm(const std::shared_ptr<State>& self, Clock::time_point now) {
     self->armed_until = std::min(self->deadline, now + self->horizon);
     self->timer.expires_at(self->armed_until);
-    self->timer.async_wait([self](const boost::system::error_code& ec) { fired(*self, ec, self); });
+    self->timer.async_wait([self](const boost::system::error_code& ec) { fired(self, ec); });
   }
 
-  static void fired(State& state, const boost::system::error_code& ec,
-                    const std::shared_ptr<State>& self) {
+  static void fired(const std::shared_ptr<State>& self, const boost::system::error_code& ec) {
+    State& state = *self;
     // A re-arm or the owner's end cancelled this wait; a newer one, if any, is in charge.
     if (ec || state.socket == nullptr) return;
     state.armed = false;
