@@ -15,6 +15,8 @@
 # Environment (all optional):
 #   WEIR_BIN            weir binary               (build-release/weir)
 #   WEIR_BENCH_BIN      micro-benchmark binary    (weir_bench beside WEIR_BIN; skipped if absent)
+#   WEIR_COPY_PROXY_BIN the proxy scenario's floor (weir_copy_proxy beside WEIR_BIN; skipped if
+#                       absent): a proxy that only copies bytes, run in the same rounds
 #   BENCH_DURATION      seconds per wrk run       (8; smoke 1)
 #   BENCH_CONNECTIONS   wrk connections           (50; smoke 4)
 #   BENCH_ROUNDS        runs per system           (3; smoke 1)
@@ -58,6 +60,7 @@ SCENARIOS=${BENCH_SCENARIOS:-allowed rejected blocked many redis proxy}
 OUT=${BENCH_OUT:-$ROOT/bench/out}
 WEIR_BIN=${WEIR_BIN:-$ROOT/build-release/weir}
 WEIR_BENCH_BIN=${WEIR_BENCH_BIN:-$(dirname "$WEIR_BIN")/weir_bench}
+WEIR_COPY_PROXY_BIN=${WEIR_COPY_PROXY_BIN:-$(dirname "$WEIR_BIN")/weir_copy_proxy}
 CPUS=$(nproc)
 if [ "$CPUS" -ge 2 ]; then PIN=${BENCH_PIN:-1}; else PIN=0; fi
 
@@ -597,10 +600,35 @@ EOF
   start_nginx proxy
   expect_status "proxy (weir)" 200 "$WEIR_PORT"
   expect_status "proxy (nginx)" 200 "$NGINX_PORT"
-  alternate weir-proxy "$WEIR_PORT" "$WEIR_PID" nginx-proxy "$NGINX_PORT" "$NGINX_PID" 2xx
+
+  # The floor: the same proxying with no HTTP work at all (bench/copy_proxy.cpp), in the same
+  # rounds, so the report shows how far above nginx any proxy can get on this machine.
+  local copy_port="" copy_pid=""
+  if [ -x "$WEIR_COPY_PROXY_BIN" ]; then
+    copy_port=$(free_port)
+    "${SERVER_PIN[@]}" "$WEIR_COPY_PROXY_BIN" "$copy_port" "$upstream_port" \
+      >"$WORK/copy-proxy.log" 2>&1 &
+    copy_pid=$!
+    PIDS+=("$copy_pid")
+    wait_for_port "$copy_port" "$copy_pid" ||
+      die "copy_proxy did not start: $(tail -n 3 "$WORK/copy-proxy.log")"
+    expect_status "proxy (copy_proxy)" 200 "$copy_port"
+  else
+    note "no $WEIR_COPY_PROXY_BIN: the proxy scenario runs without its floor"
+  fi
+
+  local round
+  for round in $(seq "$ROUNDS"); do
+    run_wrk weir-proxy "$WEIR_PORT" "$WEIR_PID" 2xx
+    run_wrk nginx-proxy "$NGINX_PORT" "$NGINX_PID" 2xx
+    [ -z "$copy_pid" ] || run_wrk copy-proxy "$copy_port" "$copy_pid" 2xx
+  done
   report proxy weir-proxy nginx-proxy 200
+  [ -z "$copy_pid" ] || report "proxy floor" copy-proxy nginx-proxy 200 \
+    "not weir: copy_proxy (bench/copy_proxy.cpp) in its place, copying bytes with no HTTP work"
   stop_pid "$WEIR_PID"
   stop_pid "$NGINX_PID"
+  [ -z "$copy_pid" ] || stop_pid "$copy_pid"
   stop_pid "$upstream_pid"
 }
 
