@@ -46,6 +46,25 @@ void log_ban(const IpAddress& client, Instant until) {
   }
 }
 
+// Turns the store's answer into `a`, counting a refusal; a shadow rule's rejection is only
+// counted as such.
+void apply_verdict(Worker& worker, const Runtime& rt, const Classification& c,
+                   const StoreResult& result, Admission& a) {
+  a.verdict = Limiter::finish(c, result);
+  a.shadow = rt.shadow[c.rule];
+  if (a.verdict.outcome == Outcome::kUnavailable) {
+    a.refusal = Refusal::kUnavailable;
+  } else if (a.verdict.outcome == Outcome::kRateLimited) {
+    if (a.shadow) {
+      worker.shared.protection.count_shadow_rejection(c.client,
+                                                      rt.limiter.rules().rule(c.rule).name);
+      return;
+    }
+    a.refusal = Refusal::kRateLimited;
+    worker.shared.metrics.count_rejection(RejectReason::kRateLimit);
+  }
+}
+
 }  // namespace
 
 InFlight::InFlight(ServerContext& context, std::uint32_t max_in_flight) : context_(context) {
@@ -59,20 +78,18 @@ InFlight::~InFlight() {
   context_.protection.in_flight().dec();
 }
 
-boost::asio::awaitable<Admission> admit(Worker& worker, const Runtime& rt, const IpAddress& peer,
-                                        std::string_view forwarded, std::string_view path,
-                                        const InFlight& in_flight) {
-  ServerContext& shared = worker.shared;
-  RequestMetrics& metrics = shared.metrics;
-  Admission a;
+bool admit_now(Worker& worker, const Runtime& rt, const IpAddress& peer, std::string_view forwarded,
+               std::string_view path, const InFlight& in_flight, Admission& a, Classification& c) {
+  RequestMetrics& metrics = worker.shared.metrics;
+  a = Admission();
 
   if (in_flight.over_limit()) {
     a.refusal = Refusal::kShed;
     metrics.count_rejection(RejectReason::kShed);
-    co_return a;
+    return true;
   }
 
-  Classification c = rt.limiter.classify({.peer = peer, .forwarded = forwarded, .path = path});
+  c = rt.limiter.classify({.peer = peer, .forwarded = forwarded, .path = path});
   a.verdict = Limiter::finish(c, StoreResult{});
   // A dynamic block is an operator's explicit act: it wins over the allowlist.
   if (c.outcome == Outcome::kBlocked ||
@@ -80,49 +97,49 @@ boost::asio::awaitable<Admission> admit(Worker& worker, const Runtime& rt, const
     a.refusal = Refusal::kBlocked;
     a.verdict.outcome = Outcome::kBlocked;
     metrics.count_rejection(RejectReason::kBlocklist);
-    co_return a;
+    return true;
   }
-  if (c.outcome == Outcome::kAllowlisted) co_return a;
+  if (c.outcome == Outcome::kAllowlisted) return true;
 
+  // A ban check and a ban record go through the store's callbacks: admit_rest.
+  if (rt.ban) return false;
+  std::optional<StoreResult> result =
+      worker.shared.store->try_decide(c.key, rt.limiter.rules().rule(c.rule).limit);
+  if (!result) return false;
+  apply_verdict(worker, rt, c, *result, a);
+  return true;
+}
+
+boost::asio::awaitable<void> admit_rest(Worker& worker, const Runtime& rt, Admission& a,
+                                        const Classification& c) {
+  ServerContext& shared = worker.shared;
   Store& store = *shared.store;
   if (rt.ban) {
     a.banned_until = co_await store_call<std::optional<Instant>>(
         [&store, &c](auto done) { store.check_ban(c.key.client, std::move(done)); });
     if (a.banned_until) {
       a.refusal = Refusal::kBanned;
-      metrics.count_rejection(RejectReason::kBan);
-      co_return a;
+      shared.metrics.count_rejection(RejectReason::kBan);
+      co_return;
     }
   }
 
   const Limit& limit = rt.limiter.rules().rule(c.rule).limit;
   std::optional<StoreResult> result = store.try_decide(c.key, limit);
   if (!result) result = co_await decide_async(store, c.key, limit);
-  a.verdict = Limiter::finish(c, *result);
-  a.shadow = rt.shadow[c.rule];
+  apply_verdict(worker, rt, c, *result, a);
 
-  if (a.verdict.outcome == Outcome::kUnavailable) {
-    a.refusal = Refusal::kUnavailable;
-  } else if (a.verdict.outcome == Outcome::kRateLimited) {
-    if (a.shadow) {
-      shared.protection.count_shadow_rejection(c.client, rt.limiter.rules().rule(c.rule).name);
-      co_return a;
-    }
-    a.refusal = Refusal::kRateLimited;
-    metrics.count_rejection(RejectReason::kRateLimit);
-    if (rt.ban) {
-      const BanPolicy& policy = *rt.ban;
-      std::optional<Instant> until =
-          co_await store_call<std::optional<Instant>>([&store, &c, &policy](auto done) {
-            store.record_rejection(c.key.client, policy, std::move(done));
-          });
-      if (until) {
-        shared.protection.count_ban_started();
-        log_ban(c.key.client, *until);
-      }
+  if (a.refusal == Refusal::kRateLimited && rt.ban) {
+    const BanPolicy& policy = *rt.ban;
+    std::optional<Instant> until =
+        co_await store_call<std::optional<Instant>>([&store, &c, &policy](auto done) {
+          store.record_rejection(c.key.client, policy, std::move(done));
+        });
+    if (until) {
+      shared.protection.count_ban_started();
+      log_ban(c.key.client, *until);
     }
   }
-  co_return a;
 }
 
 namespace {

@@ -10,8 +10,14 @@
 // and the response for each refusal.
 //
 //   InFlight in_flight(worker.shared);
-//   Admission a = co_await admit(worker, runtime, peer, head.forwarded, path, in_flight);
+//   Admission a;
+//   Classification c;
+//   if (!admit_now(worker, runtime, peer, head.forwarded, path, in_flight, a, c))
+//     co_await admit_rest(worker, runtime, a, c);
 //   if (!a.admitted()) { Response r(out); write_refusal(r, a, runtime, keep_alive, version); }
+//
+// The decision is split in two so that the common case (no bans, the embedded store) is an
+// ordinary call: a coroutine costs a heap-allocated frame and a resumption per request.
 #pragma once
 
 #include <utility>  // before Asio's coroutine headers (Boost 1.74 with GCC 12)
@@ -69,11 +75,18 @@ struct Admission {
   }
 };
 
-// Decides a request; counts refusals, shadow rejections and new bans in the worker's metrics.
-// `rt` must stay alive until the await completes. Never throws, except std::bad_alloc.
-boost::asio::awaitable<Admission> admit(Worker& worker, const Runtime& rt, const IpAddress& peer,
-                                        std::string_view forwarded, std::string_view path,
-                                        const InFlight& in_flight);
+// Takes every step of the decision that needs no wait into `a`, counting refusals and shadow
+// rejections in the worker's metrics. True when that decided the request; false when the rest
+// needs the store's callbacks (bans are on, or the store is remote): nothing has been counted
+// in the store then, `c` holds the request's classification, and admit_rest must be awaited.
+bool admit_now(Worker& worker, const Runtime& rt, const IpAddress& peer, std::string_view forwarded,
+               std::string_view path, const InFlight& in_flight, Admission& a, Classification& c);
+
+// Finishes what admit_now left: the ban check, the store's decision and a new ban's record.
+// `rt`, `a` and `c` must stay alive until the await completes. Never throws, except
+// std::bad_alloc.
+boost::asio::awaitable<void> admit_rest(Worker& worker, const Runtime& rt, Admission& a,
+                                        const Classification& c);
 
 // Starts `response` with the refusal's status, headers and JSON body. Returns the status.
 int write_refusal(Response& response, const Admission& a, const Runtime& rt, bool keep_alive,

@@ -160,7 +160,12 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   // The decision: shedding, lists, bans, then the rule's limit in the store (admission.hpp).
   const auto decide_start = SteadyClock::now();
   InFlight in_flight(worker_.shared, rt.concurrency.max_in_flight);
-  Admission admission = co_await admit(worker_, rt, peer_, head_.forwarded, path_, in_flight);
+  Admission admission;
+  Classification classification;
+  if (!admit_now(worker_, rt, peer_, head_.forwarded, path_, in_flight, admission,
+                 classification)) {
+    co_await admit_rest(worker_, rt, admission, classification);
+  }
   const Verdict& verdict = admission.verdict;
   metrics.observe_decision(SteadyClock::now() - decide_start);
 
@@ -197,7 +202,10 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   metrics.count_request(worker_.request_counters, head_.method_text, route, status);
   // Observed before the write so that a client holding the response sees it counted.
   metrics.observe_request(SteadyClock::now() - started);
-  if (!co_await send()) co_return Next::kClose;
+  // The common case, a response the socket takes whole, needs no coroutine of its own.
+  beast::error_code write_ec;
+  const std::size_t sent = send_now(write_ec);
+  if (write_ec || (sent < out_.size() && !co_await send_rest(sent))) co_return Next::kClose;
   co_return keep_alive ? Next::kKeepAlive : Next::kClose;
 }
 
@@ -362,14 +370,20 @@ asio::awaitable<void> Connection::read_head(RequestParser& parser, beast::error_
 
 // Most responses fit the socket's send buffer: one non-blocking send finishes them without an
 // asynchronous operation. Only what is left waits for the socket, under the idle deadline.
+std::size_t Connection::send_now(beast::error_code& ec) {
+  return write_now(socket_, asio::buffer(out_), ec);
+}
+
+asio::awaitable<bool> Connection::send_rest(std::size_t sent) {
+  co_return !co_await write_rest(socket_, deadline_, runtime_->timeouts.idle, asio::buffer(out_),
+                                 sent);
+}
+
 asio::awaitable<bool> Connection::send() {
   beast::error_code ec;
-  const auto response = asio::buffer(out_);
-  const std::size_t sent = write_now(socket_, response, ec);
-  if (!ec && sent < response.size()) {
-    ec = co_await write_rest(socket_, deadline_, runtime_->timeouts.idle, response, sent);
-  }
-  co_return !ec;
+  const std::size_t sent = send_now(ec);
+  if (ec) co_return false;
+  co_return sent == out_.size() || co_await send_rest(sent);
 }
 
 }  // namespace weir::http

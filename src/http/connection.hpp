@@ -52,6 +52,10 @@ class Connection {
   boost::asio::awaitable<bool> discard_body(RequestParser& parser);
   bool parse_buffered(RequestParser& parser, boost::beast::error_code& ec);
   boost::asio::awaitable<void> read_head(RequestParser& parser, boost::beast::error_code& ec);
+  // Sending out_: send_now() writes what the socket takes without waiting, which is usually all
+  // of it; send_rest() waits for the socket to take the rest; send() does both.
+  std::size_t send_now(boost::beast::error_code& ec);
+  boost::asio::awaitable<bool> send_rest(std::size_t sent);
   boost::asio::awaitable<bool> send();
   boost::asio::awaitable<void> close_gracefully();
 

@@ -110,7 +110,13 @@ asio::awaitable<ProxyResult> ProxyExchange::run(const ProxyRequest& r) {
 
     bool body_started = false;
     build_request_head(r, up->request_head);
-    failure = co_await send_request(r, *up, body_started, result);
+    // A bodiless request whose head the socket takes at once, the common case, needs no
+    // coroutine of its own.
+    beast::error_code ec;
+    const std::size_t sent = write_now(up->socket, asio::buffer(up->request_head), ec);
+    if (ec || sent < up->request_head.size() || !r.parser.is_done()) {
+      failure = co_await send_request(r, *up, sent, ec, body_started, result);
+    }
     if (failure == Failure::kNone) failure = co_await relay_response(r, *up, result);
     if (failure == Failure::kNone) {
       // relay_response kept the connection only if it can carry another exchange.
@@ -273,13 +279,10 @@ void ProxyExchange::build_request_head(const ProxyRequest& r, std::string& out) 
   out.append(kCrlf);
 }
 
-asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(const ProxyRequest& r,
-                                                                    UpstreamConnection& up,
-                                                                    bool& body_started,
-                                                                    ProxyResult& result) {
-  beast::error_code ec;
+asio::awaitable<ProxyExchange::Failure> ProxyExchange::send_request(
+    const ProxyRequest& r, UpstreamConnection& up, std::size_t sent, beast::error_code ec,
+    bool& body_started, ProxyResult& result) {
   const auto head = asio::buffer(up.request_head);
-  std::size_t sent = write_now(up.socket, head, ec);
   if (!ec && sent < head.size()) {
     ec = co_await write_rest(up.socket, up.deadline, options_.response_timeout, head, sent);
   }

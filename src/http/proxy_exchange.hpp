@@ -88,7 +88,10 @@ class ProxyExchange {
   enum class Failure : std::uint8_t { kNone, kConnect, kTimeout, kClosed, kProtocol, kClient };
 
   boost::asio::awaitable<std::unique_ptr<UpstreamConnection>> connect(Failure& failure);
+  // Finishes sending the request after run() wrote what the socket took at once (`sent` bytes
+  // of the head, `ec` from that write): the rest of the head, then the body.
   boost::asio::awaitable<Failure> send_request(const ProxyRequest& r, UpstreamConnection& up,
+                                               std::size_t sent, boost::beast::error_code ec,
                                                bool& body_started, ProxyResult& result);
   boost::asio::awaitable<Failure> relay_response(const ProxyRequest& r, UpstreamConnection& up,
                                                  ProxyResult& result);
