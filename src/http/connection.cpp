@@ -221,6 +221,7 @@ asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser,
   Response rate_headers(out_);
   if (admission.rate_headers()) write_rate_headers(rate_headers, rt, admission.verdict);
 
+  if (peer_text_.empty()) peer_text_ = peer_.to_string();
   ProxyExchange exchange(*rt.proxy, rt.timeouts, worker_.upstream_pool, metrics);
   const ProxyResult result = co_await exchange.run(ProxyRequest{
       .client = socket_,
@@ -229,6 +230,7 @@ asio::awaitable<Connection::Next> Connection::forward(RequestParser& parser,
       .parser = parser,
       .head = head_,
       .peer = peer_,
+      .peer_text = peer_text_,
       .rate_headers = out_,
       .keep_alive = keep_alive,
       .draining = worker_.shared.draining,

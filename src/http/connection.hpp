@@ -66,6 +66,7 @@ class Connection {
   Worker& worker_;
   std::shared_ptr<const Runtime> runtime_;
   IpAddress peer_;
+  std::string peer_text_;  // peer_ as text, for the proxy's forwarding fields; made on first use
   boost::beast::flat_buffer buffer_;
   RequestHead head_;
   std::string path_;  // the normalised path of the current request

@@ -16,6 +16,7 @@
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "http/header_line.hpp"
 #include "http/hop_by_hop.hpp"
 #include "http/response.hpp"
 #include "http/socket_write.hpp"
@@ -38,13 +39,6 @@ constexpr std::size_t kUpstreamBufferBytes = 64 * 1024;
 
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
 constexpr std::string_view kCrlf = "\r\n";
-
-void append_field(std::string& out, std::string_view name, std::string_view value) {
-  out.append(name);
-  out.append(": ");
-  out.append(value);
-  out.append(kCrlf);
-}
 
 void append_number(std::string& out, std::uint64_t value, int base = 10) {
   char digits[24];
@@ -223,7 +217,7 @@ void ProxyExchange::build_request_head(const ProxyRequest& r, std::string& out) 
   }
   // Host first, as clients send it: the override, else the client's, else the upstream's.
   if (host.empty()) host = options_.authority;
-  append_field(out, "Host", host);
+  append_header_line(out, "Host", host);
 
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const bhttp::field id = fields.id(i);
@@ -241,11 +235,11 @@ void ProxyExchange::build_request_head(const ProxyRequest& r, std::string& out) 
       if (beast::iequals(name, "x-forwarded-proto")) continue;
     }
     if (!connection_options.empty() && lists_token(connection_options, name)) continue;
-    append_field(out, name, fields.value(i));
+    append_header_line(out, name, fields.value(i));
   }
 
   // The client's forwarding chains, each with this hop appended.
-  const std::string peer = r.peer.to_string();
+  const std::string_view peer = r.peer_text;
   out.append("X-Forwarded-For: ");
   for (std::size_t i = 0; has_xff && i < fields.size(); ++i) {
     if (fields.id(i) != bhttp::field::unknown || fields.value(i).empty() ||

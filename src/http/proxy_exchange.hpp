@@ -57,6 +57,7 @@ struct ProxyRequest {
   RequestParser& parser;                     // the head is parsed; the body, if any, is not
   const RequestHead& head;                   // parsed with keep_fields
   const IpAddress& peer;                     // the TCP peer, appended to X-Forwarded-For
+  std::string_view peer_text;                // `peer` as text
   std::string_view rate_headers;  // header lines, each ending in CRLF, added to the answer
   bool keep_alive;                // weir means to keep the client connection open
   const std::atomic<bool>& draining;

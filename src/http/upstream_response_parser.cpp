@@ -6,6 +6,7 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/error.hpp>
 
+#include "http/header_line.hpp"
 #include "http/hop_by_hop.hpp"
 #include "http/response.hpp"
 
@@ -59,10 +60,7 @@ void UpstreamResponseParser::on_field_impl(bhttp::field id, std::string_view nam
   if (drop_rate_limit_fields_ && id == bhttp::field::unknown && is_rate_limit_field(name)) return;
   // Beast has joined any obs-fold into one value with a space, which is what RFC 9112 asks of
   // a recipient that forwards the message.
-  head_.append(name);
-  head_.append(": ");
-  head_.append(value);
-  head_.append("\r\n");
+  append_header_line(head_, name, value);
 }
 
 void UpstreamResponseParser::on_header_impl(beast::error_code&) {
