@@ -84,8 +84,20 @@ void Connection::close_if_idle() {
 
 asio::awaitable<void> Connection::run() {
   try {
+    beast::error_code ec;
     while (!worker_.shared.draining.load(std::memory_order_relaxed)) {
-      if (!co_await wait_for_request()) break;
+      // Waits, under the idle deadline, until the next request's first bytes are buffered.
+      // Written here rather than as a coroutine of its own, which would cost a heap-allocated
+      // frame per request.
+      if (buffer_.size() == 0) {
+        idle_ = true;
+        deadline_.expires_after(runtime_->timeouts.idle);
+        const std::size_t n = co_await socket_.async_read_some(
+            buffer_.prepare(4096), asio::redirect_error(use_awaitable, ec));
+        idle_ = false;
+        if (ec) break;  // closed by the peer, idle too long, or drained
+        buffer_.commit(n);
+      }
       // A reload swaps the worker's runtime; a connection picks it up when its next request
       // arrives, so one that idled through the reload is served under the new one.
       if (runtime_ != worker_.runtime) runtime_ = worker_.runtime;
@@ -119,20 +131,6 @@ asio::awaitable<void> Connection::close_gracefully() {
   socket_.close(ec);
 }
 
-// Waits, under the idle deadline, until the next request's first bytes are buffered.
-asio::awaitable<bool> Connection::wait_for_request() {
-  if (buffer_.size() > 0) co_return true;
-  idle_ = true;
-  beast::error_code ec;
-  deadline_.expires_after(runtime_->timeouts.idle);
-  std::size_t n = co_await socket_.async_read_some(buffer_.prepare(4096),
-                                                   asio::redirect_error(use_awaitable, ec));
-  idle_ = false;
-  if (ec) co_return false;  // closed by the peer, idle too long, or drained
-  buffer_.commit(n);
-  co_return true;
-}
-
 asio::awaitable<Connection::Next> Connection::serve_one() {
   const Runtime& rt = *runtime_;
   RequestMetrics& metrics = worker_.shared.metrics;
@@ -142,7 +140,7 @@ asio::awaitable<Connection::Next> Connection::serve_one() {
   RequestParser parser(head_, rt.request_limits, rt.forwarded_header, rt.proxy.has_value());
   beast::error_code ec;
   deadline_.expires_after(rt.timeouts.header);
-  // Usually the head came whole with the bytes wait_for_request() read: no coroutine then.
+  // Usually the head came whole with the bytes run() waited for: no coroutine then.
   if (!parse_buffered(parser, ec)) co_await read_head(parser, ec);
   if (ec) co_return co_await answer_read_error(parser, ec);
   // Nothing is read or written while the request is decided and handled; each later step

@@ -45,7 +45,6 @@ class Connection {
   boost::asio::awaitable<Next> forward(RequestParser& parser, const Admission& admission,
                                        std::string_view route, bool keep_alive,
                                        std::chrono::steady_clock::time_point started);
-  boost::asio::awaitable<bool> wait_for_request();
   boost::asio::awaitable<Next> answer_read_error(RequestParser& parser,
                                                  const boost::beast::error_code& ec);
   boost::asio::awaitable<bool> read_body(RequestParser& parser);
