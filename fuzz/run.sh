@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-10}
 build_dir=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=${FUZZ_JOBS:-2}
-targets=(request_parser client_resolver ip_cidr path config)
+targets=(request_parser upstream_head_parser client_resolver ip_cidr path config)
 
 CXX=${CXX:-clang++}
 case "$("$CXX" --version 2>/dev/null | head -n1)" in

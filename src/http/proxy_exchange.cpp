@@ -20,7 +20,8 @@
 #include "http/hop_by_hop.hpp"
 #include "http/response.hpp"
 #include "http/socket_write.hpp"
-#include "http/upstream_response_parser.hpp"
+#include "http/upstream_body_parser.hpp"
+#include "http/upstream_head_parser.hpp"
 #include "metrics/server_metrics.hpp"
 
 namespace weir::http {
@@ -34,7 +35,7 @@ using asio::ip::tcp;
 namespace {
 
 // What the upstream side may buffer: a response head (at most
-// UpstreamResponseParser::kMaxHeadBytes) and body bytes read ahead of the client.
+// UpstreamHeadParser::kMaxHeadBytes) and body bytes read ahead of the client.
 constexpr std::size_t kUpstreamBufferBytes = 64 * 1024;
 
 constexpr std::string_view kLastChunk = "0\r\n\r\n";
@@ -350,22 +351,17 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
   // parser writes the client's head into `out` as it goes.
   beast::error_code ec;
   std::string& out = up.response_head;
-  std::optional<UpstreamResponseParser> parser;
+  std::optional<UpstreamHeadParser> head;
   up.deadline.expires_after(options_.response_timeout);
   for (bool final = false; !final;) {
-    parser.emplace(out, r.head.version, !r.rate_headers.empty());
-    parser->skip(r.head.method == bhttp::verb::head);
+    head.emplace(out, r.head.version, !r.rate_headers.empty());
     for (;;) {
-      if (up.buffer.size() > 0) {
-        up.buffer.consume(parser->put(up.buffer.data(), ec));
-        if (ec == bhttp::error::need_more) {
-          ec = {};
-        } else if (ec) {
-          co_return Failure::kProtocol;
-        } else if (parser->is_header_done()) {
-          break;
-        }
-      }
+      const auto buffered = up.buffer.data();
+      const auto parsed =
+          head->parse(std::string_view(static_cast<const char*>(buffered.data()), buffered.size()),
+                      r.head.method == bhttp::verb::head);
+      if (parsed == UpstreamHeadParser::kDone) break;
+      if (parsed == UpstreamHeadParser::kBad) co_return Failure::kProtocol;
       const std::size_t room = up.buffer.max_size() - up.buffer.size();
       if (room == 0) co_return Failure::kProtocol;
       const std::size_t n = co_await up.socket.async_read_some(
@@ -374,17 +370,20 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
       if (ec) co_return up.deadline.expired() ? Failure::kTimeout : Failure::kClosed;
       up.buffer.commit(n);
     }
-    if (parser->status() == 101) co_return Failure::kProtocol;
-    final = parser->status() / 100 != 1;
+    up.buffer.consume(head->head_bytes());
+    if (head->status() == 101) co_return Failure::kProtocol;
+    final = head->status() / 100 != 1;
   }
   up.deadline.expires_never();
 
   // Framing towards the client: the upstream's length, else chunks for HTTP/1.1 clients, else
   // (HTTP/1.0) the end of the connection.
+  using Upstream = UpstreamHeadParser::Framing;
   enum class Framing { kNoBody, kLength, kChunked, kUntilClose } framing;
-  if (parser->is_done()) {
+  if (head->framing() == Upstream::kNoBody ||
+      (head->framing() == Upstream::kLength && head->content_length() == 0)) {
     framing = Framing::kNoBody;
-  } else if (parser->content_length()) {
+  } else if (head->framing() == Upstream::kLength) {
     framing = Framing::kLength;
   } else if (r.head.version >= 11) {
     framing = Framing::kChunked;
@@ -404,7 +403,7 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
   }
   out.append(r.rate_headers);
   out.append(kCrlf);
-  result.status = parser->status();
+  result.status = head->status();
   result.keep_alive = keep_alive;
 
   const auto client_left = [&] {
@@ -426,7 +425,7 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
     // The body needs no parsing: its bytes go from the upstream's buffer to the client as they
     // are, with the head in the same write; bytes that came with the head are relayed at once,
     // else the head goes alone, so a client of a slow stream sees the status without waiting.
-    std::uint64_t remaining = framing == Framing::kLength ? *parser->content_length() : 0;
+    std::uint64_t remaining = framing == Framing::kLength ? head->content_length() : 0;
     bool head_sent = false;
     for (;;) {
       const std::size_t take =
@@ -457,7 +456,8 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
     // A chunked or unframed body is parsed, window by window; the head goes out with the
     // first one.
     ProxyBuffer& window = this->window();
-    parser->eager(true);
+    std::optional<UpstreamBodyParser> parser;
+    parser.emplace(head->framing() == Upstream::kChunked);
     bool head_sent = false;
     for (;;) {
       window.clear();
@@ -500,7 +500,7 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
 
   result.complete = true;
   // Reusable only after a complete, persistent exchange with nothing left over.
-  if (!parser->keep_alive() || up.buffer.size() > 0) {
+  if (!head->keep_alive() || up.buffer.size() > 0) {
     beast::error_code ignored;
     up.socket.close(ignored);
   }

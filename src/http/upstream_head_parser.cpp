@@ -1,0 +1,294 @@
+#include "http/upstream_head_parser.hpp"
+
+#include <array>
+#include <charconv>
+#include <cstring>
+
+#include "http/header_line.hpp"
+#include "http/hop_by_hop.hpp"
+#include "http/response.hpp"
+#include "weir/blanks.hpp"
+
+namespace weir::http {
+
+namespace {
+
+// RFC 9110 section 5.6.2: the characters of a field name.
+constexpr std::array<bool, 256> kTokenChars = [] {
+  std::array<bool, 256> table{};
+  for (int c = '0'; c <= '9'; ++c)
+    table[c] = true;
+  for (int c = 'a'; c <= 'z'; ++c)
+    table[c] = table[c - 'a' + 'A'] = true;
+  for (const char c : std::string_view("!#$%&'*+-.^_`|~"))
+    table[static_cast<unsigned char>(c)] = true;
+  return table;
+}();
+
+// RFC 9110 section 5.5: what a field value or reason phrase may hold (HTAB, SP, VCHAR,
+// obs-text). CR, LF, NUL and the other controls may not.
+constexpr std::array<bool, 256> kValueChars = [] {
+  std::array<bool, 256> table{};
+  table['\t'] = true;
+  for (int c = 0x20; c < 0x100; ++c)
+    table[c] = c != 0x7f;
+  return table;
+}();
+
+bool all_of(std::string_view text, const std::array<bool, 256>& table) {
+  for (const char c : text) {
+    if (!table[static_cast<unsigned char>(c)]) return false;
+  }
+  return true;
+}
+
+// Whether the token `name` (checked already) equals `lower`, a lower-case name, in any case.
+// OR-ing 0x20 lowers ASCII letters, keeps digits and '-', and maps no other token character
+// onto a letter or '-', so it is exact for the names below.
+bool is_named(std::string_view name, std::string_view lower) {
+  if (name.size() != lower.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    if ((name[i] | 0x20) != lower[i]) return false;
+  }
+  return true;
+}
+
+bool starts_named(std::string_view name, std::string_view lower) {
+  return name.size() >= lower.size() && is_named(name.substr(0, lower.size()), lower);
+}
+
+// The fields weir treats specially; everything else is forwarded as it is.
+enum class Kind : std::uint8_t {
+  kOther,
+  kContentLength,
+  kTransferEncoding,
+  kConnection,
+  kHopByHop,   // Keep-Alive, TE, Trailer, Upgrade, Proxy-*
+  kRateLimit,  // RateLimit, RateLimit-Policy, X-RateLimit-*
+};
+
+Kind kind_of(std::string_view name) {
+  switch (name.size()) {
+    case 2:
+      if (is_named(name, "te")) return Kind::kHopByHop;
+      break;
+    case 7:
+      if (is_named(name, "trailer") || is_named(name, "upgrade")) return Kind::kHopByHop;
+      break;
+    case 9:
+      if (is_named(name, "ratelimit")) return Kind::kRateLimit;
+      break;
+    case 10:
+      if (is_named(name, "connection")) return Kind::kConnection;
+      if (is_named(name, "keep-alive")) return Kind::kHopByHop;
+      break;
+    case 14:
+      if (is_named(name, "content-length")) return Kind::kContentLength;
+      break;
+    case 16:
+      if (is_named(name, "ratelimit-policy")) return Kind::kRateLimit;
+      break;
+    case 17:
+      if (is_named(name, "transfer-encoding")) return Kind::kTransferEncoding;
+      break;
+    default:
+      break;
+  }
+  if (starts_named(name, "proxy-")) return Kind::kHopByHop;
+  if (starts_named(name, "x-ratelimit-")) return Kind::kRateLimit;
+  return Kind::kOther;
+}
+
+// Calls `visit` with each trimmed token of a comma-separated list.
+template <typename Visit>
+void for_each_token(std::string_view list, Visit visit) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    visit(trim_blanks(list.substr(0, comma)));
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+}
+
+bool iequals_token(std::string_view token, std::string_view lower) {
+  return all_of(token, kTokenChars) && is_named(token, lower);
+}
+
+}  // namespace
+
+UpstreamHeadParser::UpstreamHeadParser(std::string& head, int client_version,
+                                       bool drop_rate_limit_fields)
+    : head_(head),
+      client_version_(client_version),
+      drop_rate_limit_fields_(drop_rate_limit_fields) {
+  head_.clear();
+}
+
+std::size_t UpstreamHeadParser::find_end(std::string_view bytes) {
+  // The head ends at the first empty line. Each line end is found with memchr, and the bytes
+  // after it tell whether the next line is empty. A bare LF ends a line here too, so that a
+  // head using them is refused at once instead of waiting for a CRLF that never comes.
+  std::size_t at = scanned_;
+  while (at < bytes.size()) {
+    const void* found = std::memchr(bytes.data() + at, '\n', bytes.size() - at);
+    if (found == nullptr) {
+      scanned_ = bytes.size();
+      return 0;
+    }
+    const std::size_t lf = static_cast<const char*>(found) - bytes.data();
+    if (lf + 1 >= bytes.size()) break;
+    if (bytes[lf + 1] == '\n') return lf + 2;
+    if (bytes[lf + 1] == '\r') {
+      if (lf + 2 >= bytes.size()) break;
+      if (bytes[lf + 2] == '\n') return lf + 3;
+    }
+    at = lf + 1;
+    scanned_ = at;
+  }
+  return 0;
+}
+
+UpstreamHeadParser::Result UpstreamHeadParser::parse(std::string_view bytes, bool no_body) {
+  const std::size_t end = find_end(bytes.substr(0, kMaxHeadBytes));
+  if (end == 0) return bytes.size() >= kMaxHeadBytes ? kBad : kNeedMore;
+
+  // Line by line; each must end in CRLF. The last line, before `end`, is the empty one.
+  const std::string_view view = bytes.substr(0, end);
+  std::size_t at = 0;
+  for (bool first = true;; first = false) {
+    const std::size_t lf = view.find('\n', at);
+    if (lf == at || view[lf - 1] != '\r') return kBad;
+    const std::string_view line = view.substr(at, lf - 1 - at);
+    at = lf + 1;
+    if (first) {
+      if (!parse_status_line(line)) return kBad;
+    } else if (line.empty()) {
+      break;
+    } else if (!parse_field(line)) {
+      return kBad;
+    }
+  }
+  // Two framings at once would let weir and the client read different bodies.
+  if (has_length_ && has_transfer_encoding_) return kBad;
+  if (!connection_options_.empty()) drop_connection_options();
+
+  if (no_body || status_ / 100 == 1 || status_ == 204 || status_ == 304) {
+    framing_ = Framing::kNoBody;
+  } else if (has_transfer_encoding_) {
+    // RFC 9112 section 6.3: a response whose last coding is not chunked ends with the
+    // connection.
+    framing_ = chunked_ ? Framing::kChunked : Framing::kUntilClose;
+  } else if (has_length_) {
+    framing_ = Framing::kLength;
+  } else {
+    framing_ = Framing::kUntilClose;
+  }
+  keep_alive_ =
+      framing_ != Framing::kUntilClose && !close_ && (minor_version_ >= 1 || keep_alive_token_);
+  head_bytes_ = end;
+  return kDone;
+}
+
+bool UpstreamHeadParser::parse_status_line(std::string_view line) {
+  // HTTP/1.x SP 3DIGIT [SP reason]; a missing space before an empty reason is let pass.
+  constexpr std::string_view kPrefix = "HTTP/1.";
+  if (line.size() < 12 || line.substr(0, kPrefix.size()) != kPrefix) return false;
+  const char minor = line[7];
+  if (minor < '0' || minor > '9' || line[8] != ' ') return false;
+  minor_version_ = minor - '0';
+  int code = 0;
+  for (std::size_t i = 9; i < 12; ++i) {
+    if (line[i] < '0' || line[i] > '9') return false;
+    code = code * 10 + (line[i] - '0');
+  }
+  if (code < 100) return false;
+  std::string_view reason = line.substr(12);
+  if (!reason.empty()) {
+    if (reason.front() != ' ' || !all_of(reason, kValueChars)) return false;
+    reason.remove_prefix(1);
+  }
+  status_ = code;
+
+  head_.append(client_version_ == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
+  head_.append(line.substr(9, 3));
+  head_.push_back(' ');
+  head_.append(reason.empty() ? reason_phrase(code) : reason);
+  head_.append("\r\n");
+  fields_start_ = head_.size();
+  return true;
+}
+
+bool UpstreamHeadParser::parse_field(std::string_view line) {
+  // A line that starts with a blank continues the one before (obs-fold): refused, as the name
+  // check below finds no token character there.
+  const std::size_t colon = line.find(':');
+  if (colon == 0 || colon == std::string_view::npos) return false;
+  const std::string_view name = line.substr(0, colon);
+  if (!all_of(name, kTokenChars)) return false;
+  const std::string_view value = trim_blanks(line.substr(colon + 1));
+  if (!all_of(value, kValueChars)) return false;
+
+  switch (kind_of(name)) {
+    case Kind::kContentLength: {
+      std::uint64_t length = 0;
+      const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
+      if (ec != std::errc() || end != value.data() + value.size() || value.empty()) return false;
+      if (has_length_) return length == content_length_;  // a repeat: kept once
+      has_length_ = true;
+      content_length_ = length;
+      break;
+    }
+    case Kind::kTransferEncoding: {
+      // Each coding must be a token, with parameters after ';' for any but chunked, and
+      // chunked comes at most once (RFC 9112 section 7.1): a coding read two ways, or chunked
+      // applied twice, frames nothing for sure.
+      bool bad = false;
+      has_transfer_encoding_ = true;
+      for_each_token(value, [this, &bad](std::string_view element) {
+        if (element.empty()) return;
+        const std::size_t semicolon = element.find(';');
+        const std::string_view coding = trim_blanks(element.substr(0, semicolon));
+        const bool chunked = iequals_token(coding, "chunked");
+        bad = bad || coding.empty() || !all_of(coding, kTokenChars) ||
+              (chunked && (seen_chunked_ || semicolon != std::string_view::npos));
+        seen_chunked_ = seen_chunked_ || chunked;
+        chunked_ = chunked;
+      });
+      return !bad;
+    }
+    case Kind::kConnection:
+      for_each_token(value, [this](std::string_view token) {
+        if (iequals_token(token, "close")) close_ = true;
+        if (iequals_token(token, "keep-alive")) keep_alive_token_ = true;
+      });
+      if (names_other_fields(value)) {
+        connection_options_.append(value);
+        connection_options_.push_back(',');
+      }
+      return true;
+    case Kind::kHopByHop:
+      return true;
+    case Kind::kRateLimit:
+      if (drop_rate_limit_fields_) return true;
+      break;
+    case Kind::kOther:
+      break;
+  }
+  append_header_line(head_, name, value);
+  return true;
+}
+
+void UpstreamHeadParser::drop_connection_options() {
+  // Rare: drop the fields the Connection options named, whichever order they came in.
+  std::string kept(head_, 0, fields_start_);
+  std::string_view rest = std::string_view(head_).substr(fields_start_);
+  while (!rest.empty()) {
+    const std::size_t end = rest.find("\r\n") + 2;
+    const std::string_view line = rest.substr(0, end);
+    rest.remove_prefix(end);
+    if (!lists_token(connection_options_, line.substr(0, line.find(':')))) kept.append(line);
+  }
+  head_.swap(kept);
+}
+
+}  // namespace weir::http
