@@ -365,6 +365,25 @@ TEST(ProxyFailures, MalformedUpstreamAnswerGetsBadGateway) {
   EXPECT_EQ(metric_value(scrape(weir), R"(weir_upstream_errors_total{kind="protocol"})"), 1);
 }
 
+TEST(ProxyFailures, UpstreamResponseFramedTwoWaysGetsBadGatewayAndItsConnectionIsDropped) {
+  TestUpstream upstream;
+  WeirProcess weir(proxy_config(upstream.url()));
+  HttpConnection connection(weir.port());
+  connection.send(get_request("/two-framings"));
+  auto reply = connection.read();
+  ASSERT_TRUE(reply);
+  EXPECT_EQ(reply->status, 502);
+  EXPECT_EQ(reply->body.find("forged"), std::string::npos);
+
+  // The next request gets its own answer, on a new upstream connection.
+  auto next = http_exchange(weir.port(), get_request("/r"));
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->status, 200);
+  EXPECT_EQ(next->body.find("forged"), std::string::npos);
+  EXPECT_EQ(upstream.connections(), 2);
+  EXPECT_EQ(metric_value(scrape(weir), R"(weir_upstream_errors_total{kind="protocol"})"), 1);
+}
+
 TEST(ProxyFailures, UpstreamDyingMidBodyCutsTheClientOff) {
   TestUpstream upstream;
   WeirProcess weir(proxy_config(upstream.url()));

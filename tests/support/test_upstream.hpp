@@ -314,6 +314,13 @@ class TestUpstream {
       send_all(fd, "this is not http\r\n\r\n");
       return false;
     }
+    if (target.find("/two-framings") != std::string::npos) {
+      // A response smuggling a second one past a proxy that reads the length: the connection
+      // stays open, so only weir's refusal keeps it from being reused.
+      return send_all(fd,
+                      "HTTP/1.1 200 OK\r\nContent-Length: 45\r\nTransfer-Encoding: chunked\r\n\r\n"
+                      "0\r\n\r\nHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged");
+    }
     if (target.find("/truncate") != std::string::npos) {
       send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789");
       return false;
