@@ -4,6 +4,10 @@
 #include <charconv>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "http/header_line.hpp"
 #include "http/hop_by_hop.hpp"
 #include "http/response.hpp"
@@ -25,15 +29,44 @@ constexpr std::array<bool, 256> kTokenChars = [] {
   return table;
 }();
 
-// RFC 9110 section 5.5: what a field value or reason phrase may hold (HTAB, SP, VCHAR,
-// obs-text). CR, LF, NUL and the other controls may not.
-constexpr std::array<bool, 256> kValueChars = [] {
-  std::array<bool, 256> table{};
-  table['\t'] = true;
-  for (int c = 0x20; c < 0x100; ++c)
-    table[c] = c != 0x7f;
-  return table;
-}();
+// Whether `head` holds no control character but HTAB, CR and LF (RFC 9110 section 5.5: field
+// values and the reason phrase are HTAB, SP, VCHAR and obs-text; NUL and DEL are refused with
+// the rest), with every CR followed by an LF and every LF after a CR. One pass over the whole
+// head, 16 bytes at a time where SSE2 is there, instead of a check per byte of each line.
+bool well_formed_bytes(std::string_view head) {
+  const char* p = head.data();
+  const char* const end = p + head.size();
+  unsigned carry = 0;  // 1 when the byte before `p` was a CR
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i all_ones = _mm_set1_epi8(-1);
+  for (; end - p >= 16; p += 16) {
+    const __m128i bytes = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Unsigned bytes below 0x20 are those that the maximum with 0x20 changes.
+    const __m128i below_space =
+        _mm_xor_si128(_mm_cmpeq_epi8(_mm_max_epu8(bytes, space), bytes), all_ones);
+    const __m128i is_cr = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\r'));
+    const __m128i is_lf = _mm_cmpeq_epi8(bytes, _mm_set1_epi8('\n'));
+    const __m128i allowed =
+        _mm_or_si128(_mm_cmpeq_epi8(bytes, _mm_set1_epi8('\t')), _mm_or_si128(is_cr, is_lf));
+    const __m128i bad = _mm_or_si128(_mm_andnot_si128(allowed, below_space),
+                                     _mm_cmpeq_epi8(bytes, _mm_set1_epi8(0x7f)));
+    if (_mm_movemask_epi8(bad) != 0) return false;
+    // Bit i of each mask is byte i: an LF wherever a CR was one byte before, and nowhere else.
+    const auto cr = static_cast<unsigned>(_mm_movemask_epi8(is_cr));
+    const auto lf = static_cast<unsigned>(_mm_movemask_epi8(is_lf));
+    if ((((cr << 1) | carry) & 0xffff) != lf) return false;
+    carry = cr >> 15;
+  }
+#endif
+  for (; p < end; ++p) {
+    const auto c = static_cast<unsigned char>(*p);
+    if ((c == '\n') != (carry == 1)) return false;
+    if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return false;
+    carry = c == '\r' ? 1 : 0;
+  }
+  return carry == 0;
+}
 
 bool all_of(std::string_view text, const std::array<bool, 256>& table) {
   for (const char c : text) {
@@ -94,8 +127,9 @@ Kind kind_of(std::string_view name) {
     default:
       break;
   }
-  if (starts_named(name, "proxy-")) return Kind::kHopByHop;
-  if (starts_named(name, "x-ratelimit-")) return Kind::kRateLimit;
+  const char first = static_cast<char>(name[0] | 0x20);
+  if (first == 'p' && starts_named(name, "proxy-")) return Kind::kHopByHop;
+  if (first == 'x' && starts_named(name, "x-ratelimit-")) return Kind::kRateLimit;
   return Kind::kOther;
 }
 
@@ -152,8 +186,18 @@ UpstreamHeadParser::Result UpstreamHeadParser::parse(std::string_view bytes, boo
   const std::size_t end = find_end(bytes.substr(0, kMaxHeadBytes));
   if (end == 0) return bytes.size() >= kMaxHeadBytes ? kBad : kNeedMore;
 
-  // Line by line; each must end in CRLF. The last line, before `end`, is the empty one.
   const std::string_view view = bytes.substr(0, end);
+  if (!well_formed_bytes(view)) return kBad;
+
+  // Line by line; each must end in CRLF. The last line, before `end`, is the empty one. Kept
+  // fields already written as weir writes them ("Name: value") are copied as they came, a run
+  // of neighbouring lines at a time.
+  const char* run_begin = nullptr;
+  const char* run_end = nullptr;
+  const auto flush = [&] {
+    if (run_begin != run_end) head_.append(run_begin, run_end);
+    run_begin = run_end = nullptr;
+  };
   std::size_t at = 0;
   for (bool first = true;; first = false) {
     const std::size_t lf = view.find('\n', at);
@@ -162,12 +206,41 @@ UpstreamHeadParser::Result UpstreamHeadParser::parse(std::string_view bytes, boo
     at = lf + 1;
     if (first) {
       if (!parse_status_line(line)) return kBad;
-    } else if (line.empty()) {
-      break;
-    } else if (!parse_field(line)) {
-      return kBad;
+      continue;
+    }
+    if (line.empty()) break;
+
+    // A line that starts with a blank continues the one before (obs-fold): refused, as a
+    // field name must start with a token character.
+    std::size_t colon = 0;
+    while (colon < line.size() && kTokenChars[static_cast<unsigned char>(line[colon])])
+      ++colon;
+    if (colon == 0 || colon == line.size() || line[colon] != ':') return kBad;
+    const std::string_view name = line.substr(0, colon);
+    const std::string_view value = trim_blanks(line.substr(colon + 1));
+    switch (take_field(name, value)) {
+      case FieldAction::kRefuse:
+        return kBad;
+      case FieldAction::kDrop:
+        flush();
+        break;
+      case FieldAction::kKeep:
+        if (colon + 1 < line.size() && line[colon + 1] == ' ' &&
+            colon + 2 + value.size() == line.size()) {
+          if (run_end != line.data()) {
+            flush();
+            run_begin = line.data();
+          }
+          run_end = line.data() + line.size() + 2;  // with its CRLF
+        } else {
+          flush();
+          append_header_line(head_, name, value);
+        }
+        break;
     }
   }
+  flush();
+
   // Two framings at once would let weir and the client read different bodies.
   if (has_length_ && has_transfer_encoding_) return kBad;
   if (!connection_options_.empty()) drop_connection_options();
@@ -204,7 +277,7 @@ bool UpstreamHeadParser::parse_status_line(std::string_view line) {
   if (code < 100) return false;
   std::string_view reason = line.substr(12);
   if (!reason.empty()) {
-    if (reason.front() != ' ' || !all_of(reason, kValueChars)) return false;
+    if (reason.front() != ' ') return false;
     reason.remove_prefix(1);
   }
   status_ = code;
@@ -218,22 +291,18 @@ bool UpstreamHeadParser::parse_status_line(std::string_view line) {
   return true;
 }
 
-bool UpstreamHeadParser::parse_field(std::string_view line) {
-  // A line that starts with a blank continues the one before (obs-fold): refused, as the name
-  // check below finds no token character there.
-  const std::size_t colon = line.find(':');
-  if (colon == 0 || colon == std::string_view::npos) return false;
-  const std::string_view name = line.substr(0, colon);
-  if (!all_of(name, kTokenChars)) return false;
-  const std::string_view value = trim_blanks(line.substr(colon + 1));
-  if (!all_of(value, kValueChars)) return false;
-
+UpstreamHeadParser::FieldAction UpstreamHeadParser::take_field(std::string_view name,
+                                                               std::string_view value) {
   switch (kind_of(name)) {
     case Kind::kContentLength: {
       std::uint64_t length = 0;
       const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), length);
-      if (ec != std::errc() || end != value.data() + value.size() || value.empty()) return false;
-      if (has_length_) return length == content_length_;  // a repeat: kept once
+      if (ec != std::errc() || end != value.data() + value.size() || value.empty()) {
+        return FieldAction::kRefuse;
+      }
+      if (has_length_) {  // a repeat: kept once
+        return length == content_length_ ? FieldAction::kDrop : FieldAction::kRefuse;
+      }
       has_length_ = true;
       content_length_ = length;
       break;
@@ -254,7 +323,7 @@ bool UpstreamHeadParser::parse_field(std::string_view line) {
         seen_chunked_ = seen_chunked_ || chunked;
         chunked_ = chunked;
       });
-      return !bad;
+      return bad ? FieldAction::kRefuse : FieldAction::kDrop;
     }
     case Kind::kConnection:
       for_each_token(value, [this](std::string_view token) {
@@ -265,17 +334,16 @@ bool UpstreamHeadParser::parse_field(std::string_view line) {
         connection_options_.append(value);
         connection_options_.push_back(',');
       }
-      return true;
+      return FieldAction::kDrop;
     case Kind::kHopByHop:
-      return true;
+      return FieldAction::kDrop;
     case Kind::kRateLimit:
-      if (drop_rate_limit_fields_) return true;
+      if (drop_rate_limit_fields_) return FieldAction::kDrop;
       break;
     case Kind::kOther:
       break;
   }
-  append_header_line(head_, name, value);
-  return true;
+  return FieldAction::kKeep;
 }
 
 void UpstreamHeadParser::drop_connection_options() {

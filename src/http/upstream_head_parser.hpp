@@ -67,8 +67,11 @@ class UpstreamHeadParser {
   // The length of the head in `bytes`, its final empty line included, or 0 while it is not
   // all there. Resumes where the previous call stopped.
   std::size_t find_end(std::string_view bytes);
+  enum class FieldAction : std::uint8_t { kRefuse, kDrop, kKeep };
+
   bool parse_status_line(std::string_view line);
-  bool parse_field(std::string_view line);
+  // Reads what a field means for the framing and the connection, and whether the client gets it.
+  FieldAction take_field(std::string_view name, std::string_view value);
   void drop_connection_options();
 
   std::string& head_;

@@ -47,6 +47,13 @@ TEST(UpstreamHeadParser, WritesTheStatusLineInTheClientsVersionAndKeepsEndToEndF
   EXPECT_EQ(client_head(response, 10).substr(0, 22), "HTTP/1.0 201 Created\r\n");
 }
 
+TEST(UpstreamHeadParser, WritesEachKeptFieldAsNameColonSpaceValue) {
+  // Lines already in that form are copied as they came, those around a dropped field too.
+  EXPECT_EQ(client_head("HTTP/1.1 200 OK\r\nA: 1\r\nB:2\r\nKeep-Alive: 5\r\nC: 3 \r\nD:\r\n"
+                        "E: \t5\r\nF: 6\r\nConnection: close\r\nG: 7\r\n\r\n"),
+            "HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: \r\nE: 5\r\nF: 6\r\nG: 7\r\n");
+}
+
 TEST(UpstreamHeadParser, TellsWhereTheHeadEndsAndTheBodyBegins) {
   const std::string response = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1";
   Parsed parsed(response);
