@@ -2,29 +2,10 @@
 
 #include <boost/beast/core/string.hpp>
 
-#include "weir/blanks.hpp"
-
 namespace weir::http {
 
 namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
-
-namespace {
-
-// Calls `visit` with each trimmed, non-empty token of a comma-separated list until it returns
-// true; returns whether one did.
-template <typename Visit>
-bool any_token(std::string_view list, Visit visit) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    const std::string_view token = trim_blanks(list.substr(0, comma));
-    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
-    if (!token.empty() && visit(token)) return true;
-  }
-  return false;
-}
-
-}  // namespace
 
 bool is_hop_by_hop(bhttp::field id, std::string_view name) {
   switch (id) {

@@ -6,7 +6,22 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include "weir/blanks.hpp"
+
 namespace weir::http {
+
+// Calls `visit` with each trimmed, non-empty element of a comma-separated list until it returns
+// true; returns whether one did.
+template <typename Visit>
+bool any_token(std::string_view list, Visit visit) {
+  while (!list.empty()) {
+    const std::size_t comma = list.find(',');
+    const std::string_view token = trim_blanks(list.substr(0, comma));
+    list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    if (!token.empty() && visit(token)) return true;
+  }
+  return false;
+}
 
 // Connection, Keep-Alive, Transfer-Encoding, TE, Trailer, Upgrade and Proxy-*. Transfer-Encoding
 // and Trailer count too, as weir frames each side itself and sends no trailers. `id` is Beast's

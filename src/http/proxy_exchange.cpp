@@ -456,17 +456,16 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
     // A chunked or unframed body is parsed, window by window; the head goes out with the
     // first one.
     ProxyBuffer& window = this->window();
-    std::optional<UpstreamBodyParser> parser;
-    parser.emplace(head->framing() == Upstream::kChunked);
+    UpstreamBodyParser parser(head->framing() == Upstream::kChunked);
     bool head_sent = false;
     for (;;) {
       window.clear();
-      if (!parser->is_done() && (head_sent || up.buffer.size() > 0)) {
-        parser->stream_body_to(&window);
+      if (!parser.is_done() && (head_sent || up.buffer.size() > 0)) {
+        parser.stream_body_to(&window);
         up.deadline.expires_after(options_.response_timeout);
-        co_await bhttp::async_read_some(up.socket, up.buffer, *parser,
+        co_await bhttp::async_read_some(up.socket, up.buffer, parser,
                                         asio::redirect_error(use_awaitable, ec));
-        parser->stream_body_to(nullptr);
+        parser.stream_body_to(nullptr);
         if (ec == bhttp::error::need_buffer) ec = {};
         if (ec) co_return upstream_failed(head_sent);
         up.deadline.expires_never();
@@ -479,7 +478,7 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
         append_number(size_line, data.size(), 16);
         size_line.append(kCrlf);
       }
-      const bool last = chunked && parser->is_done();
+      const bool last = chunked && parser.is_done();
       const std::array<asio::const_buffer, 5> buffers = {
           asio::buffer(head_sent ? std::string_view() : std::string_view(out)),
           asio::buffer(size_line), asio::buffer(data),
@@ -494,7 +493,7 @@ asio::awaitable<ProxyExchange::Failure> ProxyExchange::relay_response(const Prox
         if (ec) co_return client_left();
         head_sent = true;
       }
-      if (parser->is_done()) break;
+      if (parser.is_done()) break;
     }
   }
 

@@ -133,21 +133,6 @@ Kind kind_of(std::string_view name) {
   return Kind::kOther;
 }
 
-// Calls `visit` with each trimmed token of a comma-separated list.
-template <typename Visit>
-void for_each_token(std::string_view list, Visit visit) {
-  while (!list.empty()) {
-    const std::size_t comma = list.find(',');
-    visit(trim_blanks(list.substr(0, comma)));
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-}
-
-bool iequals_token(std::string_view token, std::string_view lower) {
-  return all_of(token, kTokenChars) && is_named(token, lower);
-}
-
 }  // namespace
 
 UpstreamHeadParser::UpstreamHeadParser(std::string& head, int client_version,
@@ -311,25 +296,22 @@ UpstreamHeadParser::FieldAction UpstreamHeadParser::take_field(std::string_view 
       // Each coding must be a token, with parameters after ';' for any but chunked, and
       // chunked comes at most once (RFC 9112 section 7.1): a coding read two ways, or chunked
       // applied twice, frames nothing for sure.
-      bool bad = false;
       has_transfer_encoding_ = true;
-      for_each_token(value, [this, &bad](std::string_view element) {
-        if (element.empty()) return;
+      const bool bad = any_token(value, [this](std::string_view element) {
         const std::size_t semicolon = element.find(';');
         const std::string_view coding = trim_blanks(element.substr(0, semicolon));
-        const bool chunked = iequals_token(coding, "chunked");
-        bad = bad || coding.empty() || !all_of(coding, kTokenChars) ||
-              (chunked && (seen_chunked_ || semicolon != std::string_view::npos));
+        if (coding.empty() || !all_of(coding, kTokenChars)) return true;
+        const bool chunked = is_named(coding, "chunked");
+        if (chunked && (seen_chunked_ || semicolon != std::string_view::npos)) return true;
         seen_chunked_ = seen_chunked_ || chunked;
         chunked_ = chunked;
+        return false;
       });
       return bad ? FieldAction::kRefuse : FieldAction::kDrop;
     }
     case Kind::kConnection:
-      for_each_token(value, [this](std::string_view token) {
-        if (iequals_token(token, "close")) close_ = true;
-        if (iequals_token(token, "keep-alive")) keep_alive_token_ = true;
-      });
+      close_ = close_ || lists_token(value, "close");
+      keep_alive_token_ = keep_alive_token_ || lists_token(value, "keep-alive");
       if (names_other_fields(value)) {
         connection_options_.append(value);
         connection_options_.push_back(',');
